@@ -7,6 +7,7 @@
 
 pub mod adapters;
 pub mod config;
+pub mod engine;
 pub mod mapping;
 pub mod model;
 pub mod ports;

@@ -124,10 +124,7 @@ impl IntentKey {
     pub fn control_id(&self, generation: u32) -> String {
         format!(
             "{}-{}-{}-{}-g{generation}",
-            self.connection,
-            self.record_type,
-            self.invoiced_id,
-            self.operation
+            self.connection, self.record_type, self.invoiced_id, self.operation
         )
     }
 }
@@ -226,11 +223,7 @@ pub struct ReconciliationError {
 
 impl ReconciliationError {
     /// The deterministic id of the error of one record.
-    pub fn id_for(
-        direction: Direction,
-        record_type: RecordType,
-        record_id: &str,
-    ) -> String {
+    pub fn id_for(direction: Direction, record_type: RecordType, record_id: &str) -> String {
         format!("{}-{}-{}", direction.as_str(), record_type, record_id)
     }
 }

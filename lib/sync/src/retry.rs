@@ -96,7 +96,10 @@ mod tests {
     fn the_attempt_cap_ends_retries() {
         let policy = RetryPolicy::default();
         let mut rng = StdRng::seed_from_u64(7);
-        assert!(matches!(policy.decide(7, &mut rng), RetryDecision::RetryAfter(_)));
+        assert!(matches!(
+            policy.decide(7, &mut rng),
+            RetryDecision::RetryAfter(_)
+        ));
         assert_eq!(policy.decide(8, &mut rng), RetryDecision::Exhausted);
     }
 
@@ -111,13 +114,19 @@ mod tests {
             })
             .collect();
         let below_half = delays.iter().filter(|d| d.as_secs() < 240).count();
-        assert!((60..=140).contains(&below_half), "{below_half} of 200 in the lower half");
+        assert!(
+            (60..=140).contains(&below_half),
+            "{below_half} of 200 in the lower half"
+        );
     }
 
     #[test]
     fn long_delays_take_several_sqs_hops() {
         let now = Utc::now();
-        assert_eq!(split_for_sqs(Duration::from_secs(600), now), (Duration::from_secs(600), None));
+        assert_eq!(
+            split_for_sqs(Duration::from_secs(600), now),
+            (Duration::from_secs(600), None)
+        );
         let (hop, not_before) = split_for_sqs(Duration::from_secs(3600), now);
         assert_eq!(hop, SQS_MAX_DELAY);
         assert_eq!(not_before, Some(now + chrono::Duration::seconds(3600)));

@@ -14,8 +14,8 @@ use crate::model::{
     NewReconciliationError, ReconciliationError, RetryMessage, WorkItem, WriteIntent,
 };
 use crate::ports::{
-    ConfigStore, CursorStore, EventLog, IntentStore, Lease, LeaseStore, MappingStore,
-    ParkingStore, QueueError, ReconciliationStore, RetryQueue, StoreError, StoreResult,
+    ConfigStore, CursorStore, EventLog, IntentStore, Lease, LeaseStore, MappingStore, ParkingStore,
+    QueueError, ReconciliationStore, RetryQueue, StoreError, StoreResult,
 };
 
 type MappingKey = (ConnectionId, RecordType, String);
@@ -59,7 +59,9 @@ impl ConfigStore for MemoryStore {
     }
 
     async fn put_config(&self, config: &ConnectionConfig) -> StoreResult<()> {
-        self.lock()?.configs.insert(config.id.clone(), config.clone());
+        self.lock()?
+            .configs
+            .insert(config.id.clone(), config.clone());
         Ok(())
     }
 
@@ -107,21 +109,21 @@ impl MappingStore for MemoryStore {
             mapping.record_type,
             mapping.intacct_key.clone(),
         );
-        if let Some(existing) = state.by_invoiced.get(&inv_key) {
-            if existing.intacct_key != mapping.intacct_key {
-                return Err(StoreError::Conflict(format!(
-                    "{} {} is already mapped to Intacct {}",
-                    mapping.record_type, mapping.invoiced_id, existing.intacct_key
-                )));
-            }
+        if let Some(existing) = state.by_invoiced.get(&inv_key)
+            && existing.intacct_key != mapping.intacct_key
+        {
+            return Err(StoreError::Conflict(format!(
+                "{} {} is already mapped to Intacct {}",
+                mapping.record_type, mapping.invoiced_id, existing.intacct_key
+            )));
         }
-        if let Some(owner) = state.by_intacct.get(&int_key) {
-            if owner != &inv_key {
-                return Err(StoreError::Conflict(format!(
-                    "Intacct {} {} is already mapped to Invoiced {}",
-                    mapping.record_type, mapping.intacct_key, owner.2
-                )));
-            }
+        if let Some(owner) = state.by_intacct.get(&int_key)
+            && owner != &inv_key
+        {
+            return Err(StoreError::Conflict(format!(
+                "Intacct {} {} is already mapped to Invoiced {}",
+                mapping.record_type, mapping.intacct_key, owner.2
+            )));
         }
         state.by_intacct.insert(int_key, inv_key.clone());
         state.by_invoiced.insert(inv_key, mapping.clone());
@@ -280,7 +282,11 @@ impl ReconciliationStore for MemoryStore {
 
 #[async_trait]
 impl CursorStore for MemoryStore {
-    async fn get_cursor(&self, connection: &ConnectionId, stream: &str) -> StoreResult<CursorState> {
+    async fn get_cursor(
+        &self,
+        connection: &ConnectionId,
+        stream: &str,
+    ) -> StoreResult<CursorState> {
         Ok(self
             .lock()?
             .cursors
@@ -373,7 +379,11 @@ impl LeaseStore for MemoryStore {
     async fn release_lease(&self, lease: &Lease) -> StoreResult<()> {
         let mut state = self.lock()?;
         let key = (lease.connection.clone(), lease.slot);
-        if state.leases.get(&key).is_some_and(|l| l.holder == lease.holder) {
+        if state
+            .leases
+            .get(&key)
+            .is_some_and(|l| l.holder == lease.holder)
+        {
             state.leases.remove(&key);
         }
         Ok(())

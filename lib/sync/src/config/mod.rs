@@ -397,13 +397,13 @@ impl ConnectionConfig {
                 "is empty: set the Intacct company id",
             ));
         }
-        if let Some(entity) = &self.intacct.entity_id {
-            if entity.trim().is_empty() {
-                return Err(ConfigError::new(
-                    "intacct.entity_id",
-                    "is empty: remove it for a top-level connection or set the entity id",
-                ));
-            }
+        if let Some(entity) = &self.intacct.entity_id
+            && entity.trim().is_empty()
+        {
+            return Err(ConfigError::new(
+                "intacct.entity_id",
+                "is empty: remove it for a top-level connection or set the entity id",
+            ));
         }
         if !(1..=10).contains(&self.intacct.max_concurrent_requests) {
             return Err(ConfigError::new(
@@ -425,13 +425,13 @@ impl ConnectionConfig {
             ));
         }
         payment_routes::validate_routes(&self.accounts.payment_routes)?;
-        if let ConvenienceFees::Invoice { gl_account, .. } = &self.convenience_fees {
-            if gl_account.trim().is_empty() {
-                return Err(ConfigError::new(
-                    "convenience_fees.gl_account",
-                    "is empty: set the G/L account of the convenience-fee invoice line",
-                ));
-            }
+        if let ConvenienceFees::Invoice { gl_account, .. } = &self.convenience_fees
+            && gl_account.trim().is_empty()
+        {
+            return Err(ConfigError::new(
+                "convenience_fees.gl_account",
+                "is empty: set the G/L account of the convenience-fee invoice line",
+            ));
         }
         let read = &self.read;
         if self.flows.read.invoices && read.invoice_types.iter().all(|t| t.trim().is_empty()) {

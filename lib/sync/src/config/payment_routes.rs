@@ -110,13 +110,13 @@ pub fn select_route<'a>(
 pub(super) fn validate_routes(routes: &[PaymentRoute]) -> Result<(), ConfigError> {
     for (i, route) in routes.iter().enumerate() {
         let field = format!("accounts.payment_routes[{i}]");
-        if let RouteMatch::Exactly(code) = &route.currency {
-            if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_lowercase()) {
-                return Err(ConfigError::new(
-                    format!("{field}.currency"),
-                    format!("{code:?} is not an ISO 4217 code like \"usd\" (or \"*\" for any)"),
-                ));
-            }
+        if let RouteMatch::Exactly(code) = &route.currency
+            && (code.len() != 3 || !code.bytes().all(|b| b.is_ascii_lowercase()))
+        {
+            return Err(ConfigError::new(
+                format!("{field}.currency"),
+                format!("{code:?} is not an ISO 4217 code like \"usd\" (or \"*\" for any)"),
+            ));
         }
         let account = match &route.deposit {
             Deposit::BankAccount(a) | Deposit::UndepositedFunds(a) => a,
@@ -127,10 +127,9 @@ pub(super) fn validate_routes(routes: &[PaymentRoute]) -> Result<(), ConfigError
                 "names no account: set the bank account id or undeposited-funds G/L account",
             ));
         }
-        if let Some(j) = routes[..i]
-            .iter()
-            .position(|earlier| earlier.currency == route.currency && earlier.method == route.method)
-        {
+        if let Some(j) = routes[..i].iter().position(|earlier| {
+            earlier.currency == route.currency && earlier.method == route.method
+        }) {
             return Err(ConfigError::new(
                 field,
                 format!(

@@ -52,7 +52,10 @@ fn a_full_configuration_parses_with_every_setting_typed() {
     assert_eq!(config.line_items.department_id.as_deref(), Some("SALES"));
     assert_eq!(config.read.look_back_minutes, 120);
     assert_eq!(config.read.invoice_types, vec!["Sales Invoice".to_owned()]);
-    assert_eq!(config.invoiced.base_url.as_str(), "https://api.invoiced.com/");
+    assert_eq!(
+        config.invoiced.base_url.as_str(),
+        "https://api.invoiced.com/"
+    );
 }
 
 #[test]
@@ -63,7 +66,10 @@ fn defaults_run_no_flow_and_use_production_endpoints() {
         assert!(!config.flows.read.includes(record_type));
         assert!(!config.flows.write.includes(record_type));
     }
-    assert_eq!(config.intacct.endpoint.as_str(), INTACCT_PRODUCTION_ENDPOINT);
+    assert_eq!(
+        config.intacct.endpoint.as_str(),
+        INTACCT_PRODUCTION_ENDPOINT
+    );
     assert!(matches!(
         config.convenience_fees,
         ConvenienceFees::Overpayment { .. }
@@ -136,11 +142,23 @@ fn the_most_specific_payment_route_wins_and_ties_go_to_the_first() {
     let config = ConnectionConfig::from_json(FULL).unwrap();
     let routes = &config.accounts.payment_routes;
     let deposit = |currency, method| &select_route(routes, currency, method).unwrap().deposit;
-    assert_eq!(deposit("usd", "check"), &Deposit::UndepositedFunds("1200".into()));
-    assert_eq!(deposit("cad", "check"), &Deposit::BankAccount("WF01".into()));
-    assert_eq!(deposit("usd", "direct_debit"), &Deposit::BankAccount("DD01".into()));
+    assert_eq!(
+        deposit("usd", "check"),
+        &Deposit::UndepositedFunds("1200".into())
+    );
+    assert_eq!(
+        deposit("cad", "check"),
+        &Deposit::BankAccount("WF01".into())
+    );
+    assert_eq!(
+        deposit("usd", "direct_debit"),
+        &Deposit::BankAccount("DD01".into())
+    );
     // cad + direct_debit: both specific routes score 3; the first listed wins.
-    assert_eq!(deposit("cad", "direct_debit"), &Deposit::BankAccount("WF01".into()));
+    assert_eq!(
+        deposit("cad", "direct_debit"),
+        &Deposit::BankAccount("WF01".into())
+    );
     assert!(select_route(&routes[1..2], "usd", "check").is_none());
 }
 
@@ -154,7 +172,8 @@ fn secrets_are_redacted_and_parse_errors_never_quote_values() {
     for value in secrets.exposed_values() {
         assert!(!debug.contains(value), "{debug}");
     }
-    let wrong_type = r#"{"intacct_sender_id":"S","intacct_sender_password":["pw-in-array-hunter2"]}"#;
+    let wrong_type =
+        r#"{"intacct_sender_id":"S","intacct_sender_password":["pw-in-array-hunter2"]}"#;
     let err = ConnectionSecrets::from_json(wrong_type).unwrap_err();
     assert!(!err.to_string().contains("hunter2"), "{err}");
     let missing = ConnectionSecrets::from_json(r#"{"intacct_sender_id":"S"}"#).unwrap_err();

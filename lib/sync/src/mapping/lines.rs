@@ -113,11 +113,17 @@ pub fn document_lines(
     }
     let sum = |amounts: &mut dyn Iterator<Item = Decimal>| amounts.sum::<Decimal>();
     let discount = sum(&mut totals.discounts.iter().map(|d| d.amount))
-        + sum(&mut lines.iter().flat_map(|l| l.discounts.iter().map(|d| d.amount)));
+        + sum(&mut lines
+            .iter()
+            .flat_map(|l| l.discounts.iter().map(|d| d.amount)));
     let tax = sum(&mut totals.taxes.iter().map(|t| t.amount))
         + sum(&mut lines.iter().flat_map(|l| l.taxes.iter().map(|t| t.amount)));
     let shipping = sum(&mut totals.shipping.iter().map(|s| s.amount));
-    for (memo, amount) in [("Discount", -discount), ("Tax", tax), ("Shipping", shipping)] {
+    for (memo, amount) in [
+        ("Discount", -discount),
+        ("Tax", tax),
+        ("Shipping", shipping),
+    ] {
         if !amount.is_zero() {
             out.push(summary_line(memo, amount, ctx));
         }
@@ -159,7 +165,10 @@ pub fn item_line(
     let account = meta
         .text("intacct_glaccountno")
         .unwrap_or_else(|| ctx.item_account.to_owned());
-    let mut out = ArLineItem::new(LineAccount::GlAccountNo(account), signed(ctx.kind, line.amount));
+    let mut out = ArLineItem::new(
+        LineAccount::GlAccountNo(account),
+        signed(ctx.kind, line.amount),
+    );
     out.memo = memo(line);
     out.customer_id = Some(ctx.customer_id.to_owned());
     out.location_id = meta

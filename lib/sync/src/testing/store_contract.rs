@@ -14,7 +14,9 @@ use crate::model::{
 use crate::ports::{Store, StoreError};
 
 fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).single().expect("valid time")
+    Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
+        .single()
+        .expect("valid time")
 }
 
 fn conn(name: &str) -> ConnectionId {
@@ -54,16 +56,25 @@ pub async fn configs_round_trip(store: &dyn Store) {
     ))
     .expect("valid config");
     store.put_config(&config).await.expect("put config");
-    assert_eq!(store.get_config(&id).await.expect("get"), Some(config.clone()));
+    assert_eq!(
+        store.get_config(&id).await.expect("get"),
+        Some(config.clone())
+    );
     let listed = store.list_configs().await.expect("list");
     assert!(listed.contains(&config));
-    assert_eq!(store.get_config(&conn("cfg-none")).await.expect("get"), None);
+    assert_eq!(
+        store.get_config(&conn("cfg-none")).await.expect("get"),
+        None
+    );
 }
 
 /// One Invoiced record maps to one Intacct record and back; re-putting the same pair is fine.
 pub async fn mappings_are_unique_both_ways(store: &dyn Store) {
     let c = conn("map");
-    store.put_mapping(&mapping(&c, "1", "100")).await.expect("first mapping");
+    store
+        .put_mapping(&mapping(&c, "1", "100"))
+        .await
+        .expect("first mapping");
     let mut updated = mapping(&c, "1", "100");
     updated.intacct_number = Some("INV-renumbered".into());
     store.put_mapping(&updated).await.expect("same pair again");
@@ -76,25 +87,44 @@ pub async fn mappings_are_unique_both_ways(store: &dyn Store) {
     assert_eq!(got.intacct_number.as_deref(), Some("INV-renumbered"));
 
     let same_invoiced = store.put_mapping(&mapping(&c, "1", "200")).await;
-    assert!(matches!(same_invoiced, Err(StoreError::Conflict(_))), "{same_invoiced:?}");
+    assert!(
+        matches!(same_invoiced, Err(StoreError::Conflict(_))),
+        "{same_invoiced:?}"
+    );
     let same_intacct = store.put_mapping(&mapping(&c, "2", "100")).await;
-    assert!(matches!(same_intacct, Err(StoreError::Conflict(_))), "{same_intacct:?}");
+    assert!(
+        matches!(same_intacct, Err(StoreError::Conflict(_))),
+        "{same_intacct:?}"
+    );
     // The failed puts left nothing behind.
-    assert!(store
-        .mapping_by_intacct(&c, RecordType::Invoice, "200")
-        .await
-        .expect("lookup")
-        .is_none());
-    assert!(store
-        .mapping_by_invoiced(&c, RecordType::Invoice, "2")
-        .await
-        .expect("lookup")
-        .is_none());
+    assert!(
+        store
+            .mapping_by_intacct(&c, RecordType::Invoice, "200")
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    assert!(
+        store
+            .mapping_by_invoiced(&c, RecordType::Invoice, "2")
+            .await
+            .expect("lookup")
+            .is_none()
+    );
     // Record types are separate namespaces.
     let mut customer = mapping(&c, "1", "100");
     customer.record_type = RecordType::Customer;
-    store.put_mapping(&customer).await.expect("customer 1 ↔ 100");
-    assert_eq!(store.count_mappings(&c, RecordType::Invoice).await.expect("count"), 1);
+    store
+        .put_mapping(&customer)
+        .await
+        .expect("customer 1 ↔ 100");
+    assert_eq!(
+        store
+            .count_mappings(&c, RecordType::Invoice)
+            .await
+            .expect("count"),
+        1
+    );
 }
 
 /// Intents are created once and move only from the version the caller saw.
@@ -107,7 +137,10 @@ pub async fn intents_transition_only_from_the_expected_version(store: &dyn Store
     };
     assert!(store.get_intent(&key).await.expect("get").is_none());
     let first = store.begin_intent(&key, t0()).await.expect("begin");
-    assert_eq!((first.state.clone(), first.version, first.generation), (IntentState::InFlight, 1, 0));
+    assert_eq!(
+        (first.state.clone(), first.version, first.generation),
+        (IntentState::InFlight, 1, 0)
+    );
     let moved = store
         .transition_intent(&key, 1, IntentState::UnknownOutcome, 0, t0())
         .await
@@ -150,7 +183,10 @@ pub async fn reconciliation_errors_upsert_and_list_newest_first(store: &dyn Stor
         message: "Please provide a payment batch key".into(),
         fix: "Set the AR payment summary frequency to daily or monthly".into(),
     };
-    let first = store.record_error(new("1", "A"), t0()).await.expect("record");
+    let first = store
+        .record_error(new("1", "A"), t0())
+        .await
+        .expect("record");
     assert_eq!((first.attempts, first.status), (1, ErrorStatus::Open));
     let second = store
         .record_error(new("1", "B"), t0() + ChronoDuration::minutes(5))
@@ -164,7 +200,10 @@ pub async fn reconciliation_errors_upsert_and_list_newest_first(store: &dyn Stor
         .await
         .expect("another record");
 
-    let all = store.list_errors(&c, &ErrorFilter::default()).await.expect("list");
+    let all = store
+        .list_errors(&c, &ErrorFilter::default())
+        .await
+        .expect("list");
     let ids: Vec<_> = all.iter().map(|e| e.record_id.as_str()).collect();
     assert_eq!(ids, ["2", "1"], "newest first");
     let only_a = ErrorFilter {
@@ -194,7 +233,10 @@ pub async fn reconciliation_errors_upsert_and_list_newest_first(store: &dyn Stor
     let missing = store
         .set_error_status(&c, "write-payment-404", ErrorStatus::Ignored, t0())
         .await;
-    assert!(matches!(missing, Err(StoreError::NotFound(_))), "{missing:?}");
+    assert!(
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "{missing:?}"
+    );
 }
 
 /// A cursor write must name the version it replaces, so a stale poller cannot move it back.
@@ -213,7 +255,10 @@ pub async fn cursors_are_versioned(store: &dyn Store) {
         last_sync_at: Some(t0()),
         version: 1,
     };
-    store.put_cursor(&c, "customer", &next).await.expect("v0 → v1");
+    store
+        .put_cursor(&c, "customer", &next)
+        .await
+        .expect("v0 → v1");
     assert_eq!(store.get_cursor(&c, "customer").await.expect("get"), next);
     let stale = store.put_cursor(&c, "customer", &next).await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
@@ -232,9 +277,24 @@ pub async fn events_are_remembered_until_they_expire(store: &dyn Store) {
         .remember_event(&c, "evt-1", t0() + ChronoDuration::hours(72))
         .await
         .expect("remember");
-    assert!(store.event_seen(&c, "evt-1", t0() + ChronoDuration::hours(48)).await.expect("seen"));
-    assert!(!store.event_seen(&c, "evt-1", t0() + ChronoDuration::hours(73)).await.expect("seen"));
-    assert!(!store.event_seen(&conn("events-other"), "evt-1", t0()).await.expect("seen"));
+    assert!(
+        store
+            .event_seen(&c, "evt-1", t0() + ChronoDuration::hours(48))
+            .await
+            .expect("seen")
+    );
+    assert!(
+        !store
+            .event_seen(&c, "evt-1", t0() + ChronoDuration::hours(73))
+            .await
+            .expect("seen")
+    );
+    assert!(
+        !store
+            .event_seen(&conn("events-other"), "evt-1", t0())
+            .await
+            .expect("seen")
+    );
 }
 
 /// At most `slots` holders at once; a crashed holder's slot frees itself at expiry; only the
@@ -242,23 +302,50 @@ pub async fn events_are_remembered_until_they_expire(store: &dyn Store) {
 pub async fn leases_bound_concurrency_and_expire(store: &dyn Store) {
     let c = conn("lease");
     let ttl = Duration::from_secs(30);
-    let a = store.try_acquire_lease(&c, 2, "a", ttl, t0()).await.expect("a").expect("slot for a");
-    let b = store.try_acquire_lease(&c, 2, "b", ttl, t0()).await.expect("b").expect("slot for b");
+    let a = store
+        .try_acquire_lease(&c, 2, "a", ttl, t0())
+        .await
+        .expect("a")
+        .expect("slot for a");
+    let b = store
+        .try_acquire_lease(&c, 2, "b", ttl, t0())
+        .await
+        .expect("b")
+        .expect("slot for b");
     assert_ne!(a.slot, b.slot);
-    assert!(store.try_acquire_lease(&c, 2, "c", ttl, t0()).await.expect("c").is_none());
+    assert!(
+        store
+            .try_acquire_lease(&c, 2, "c", ttl, t0())
+            .await
+            .expect("c")
+            .is_none()
+    );
     // Someone else's release does nothing.
     let forged = crate::ports::Lease {
         holder: "mallory".into(),
         ..a.clone()
     };
     store.release_lease(&forged).await.expect("release");
-    assert!(store.try_acquire_lease(&c, 2, "c", ttl, t0()).await.expect("c").is_none());
+    assert!(
+        store
+            .try_acquire_lease(&c, 2, "c", ttl, t0())
+            .await
+            .expect("c")
+            .is_none()
+    );
     store.release_lease(&a).await.expect("release a");
-    let c_lease = store.try_acquire_lease(&c, 2, "c", ttl, t0()).await.expect("c").expect("freed slot");
+    let c_lease = store
+        .try_acquire_lease(&c, 2, "c", ttl, t0())
+        .await
+        .expect("c")
+        .expect("freed slot");
     assert_eq!(c_lease.slot, a.slot);
     // b crashes and never releases: after its ttl the slot is free again.
     let later = t0() + ChronoDuration::seconds(31);
-    let d = store.try_acquire_lease(&c, 2, "d", ttl, later).await.expect("d");
+    let d = store
+        .try_acquire_lease(&c, 2, "d", ttl, later)
+        .await
+        .expect("d");
     assert!(d.is_some(), "expired leases are reclaimed");
 }
 
@@ -275,10 +362,25 @@ pub async fn parked_work_is_released_once(store: &dyn Store) {
         invoiced_id: "20".into(),
         operation: Operation::Create,
     };
-    store.park(&dependency, &work, "invoice 10 not in Intacct", t0()).await.expect("park");
-    store.park(&dependency, &work, "again", t0()).await.expect("park twice");
+    store
+        .park(&dependency, &work, "invoice 10 not in Intacct", t0())
+        .await
+        .expect("park");
+    store
+        .park(&dependency, &work, "again", t0())
+        .await
+        .expect("park twice");
     assert_eq!(store.count_parked(&c).await.expect("count"), 1);
-    assert_eq!(store.take_parked(&c, &dependency).await.expect("take"), vec![work]);
-    assert!(store.take_parked(&c, &dependency).await.expect("take").is_empty());
+    assert_eq!(
+        store.take_parked(&c, &dependency).await.expect("take"),
+        vec![work]
+    );
+    assert!(
+        store
+            .take_parked(&c, &dependency)
+            .await
+            .expect("take")
+            .is_empty()
+    );
     assert_eq!(store.count_parked(&c).await.expect("count"), 0);
 }

@@ -83,7 +83,10 @@ fn each_intacct_custom_field_reaches_its_intacct_line_field() {
         "intacct_revrectemplate": "MONTHLY"
     });
     for key in LINE_OVERRIDE_KEYS {
-        assert!(meta.get(key).is_some(), "{key} is not exercised by this test");
+        assert!(
+            meta.get(key).is_some(),
+            "{key} is not exercised by this test"
+        );
     }
     let out = item_line(1, &line("10.00", meta), ctx(DocumentKind::Invoice, &d)).unwrap();
     assert_eq!(out.account, LineAccount::GlAccountNo("4100".into()));
@@ -107,7 +110,12 @@ fn each_intacct_custom_field_reaches_its_intacct_line_field() {
 #[test]
 fn a_typed_custom_field_value_counts_like_text() {
     let d = defaults();
-    let out = item_line(1, &line("1.00", json!({"intacct_project": 42})), ctx(DocumentKind::Invoice, &d)).unwrap();
+    let out = item_line(
+        1,
+        &line("1.00", json!({"intacct_project": 42})),
+        ctx(DocumentKind::Invoice, &d),
+    )
+    .unwrap();
     assert_eq!(out.project_id.as_deref(), Some("42"));
 }
 
@@ -133,7 +141,10 @@ fn a_credit_memo_negates_every_line_including_discount_and_tax() {
     assert_eq!(amounts, [dec!(-100.00), dec!(10), dec!(-5)]);
     assert_eq!(out[1].memo.as_deref(), Some("Discount"));
     assert_eq!(out[2].memo.as_deref(), Some("Tax"));
-    assert!(!out[0].has_rev_rec(), "adjustments carry no revenue recognition");
+    assert!(
+        !out[0].has_rev_rec(),
+        "adjustments carry no revenue recognition"
+    );
 }
 
 #[test]
@@ -142,7 +153,12 @@ fn line_level_discounts_and_taxes_are_written_not_dropped() {
     let mut taxed = line("100.00", json!({}));
     taxed.taxes = serde_json::from_value(json!([{"amount": 8.25}])).expect("taxes");
     taxed.discounts = serde_json::from_value(json!([{"amount": 3}])).expect("discounts");
-    let out = document_lines(&[taxed], totals(dec!(105.25)), ctx(DocumentKind::Invoice, &d)).unwrap();
+    let out = document_lines(
+        &[taxed],
+        totals(dec!(105.25)),
+        ctx(DocumentKind::Invoice, &d),
+    )
+    .unwrap();
     let amounts: Vec<Decimal> = out.iter().map(|l| l.amount).collect();
     assert_eq!(amounts, [dec!(100.00), dec!(-3), dec!(8.25)]);
 }
@@ -150,8 +166,12 @@ fn line_level_discounts_and_taxes_are_written_not_dropped() {
 #[test]
 fn lines_that_do_not_add_up_to_the_total_are_refused() {
     let d = defaults();
-    let err = document_lines(&[line("100.00", json!({}))], totals(dec!(99.99)), ctx(DocumentKind::Invoice, &d))
-        .unwrap_err();
+    let err = document_lines(
+        &[line("100.00", json!({}))],
+        totals(dec!(99.99)),
+        ctx(DocumentKind::Invoice, &d),
+    )
+    .unwrap_err();
     assert_eq!(
         err,
         LineMappingError::TotalMismatch {
@@ -170,7 +190,10 @@ fn a_bad_date_and_an_empty_document_are_clear_errors() {
         ctx(DocumentKind::Invoice, &d),
     )
     .unwrap_err();
-    assert!(err.to_string().contains("line 2: intacct_revrecstartdate"), "{err}");
+    assert!(
+        err.to_string().contains("line 2: intacct_revrecstartdate"),
+        "{err}"
+    );
     assert_eq!(
         document_lines(&[], totals(dec!(0)), ctx(DocumentKind::Invoice, &d)).unwrap_err(),
         LineMappingError::NoLines

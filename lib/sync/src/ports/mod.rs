@@ -6,12 +6,16 @@
 //! record, a poller and an operator on one cursor), the method takes the version it expects and
 //! fails with [`StoreError::Conflict`] rather than overwriting.
 
+mod systems;
+
+pub use systems::{Connector, IntacctApi, InvoicedApi, InvoicedError, Lookup};
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
-use crate::config::{ConnectionConfig, ConnectionId, RecordType};
 use crate::config::secrets::ConnectionSecrets;
+use crate::config::{ConnectionConfig, ConnectionId, RecordType};
 use crate::model::{
     CursorState, Dependency, ErrorFilter, ErrorStatus, IntentKey, IntentState, Mapping,
     NewReconciliationError, ReconciliationError, RetryMessage, WorkItem, WriteIntent,
@@ -129,7 +133,8 @@ pub trait ReconciliationStore: Send + Sync {
 #[async_trait]
 pub trait CursorStore: Send + Sync {
     /// The cursor of a stream (default when never read).
-    async fn get_cursor(&self, connection: &ConnectionId, stream: &str) -> StoreResult<CursorState>;
+    async fn get_cursor(&self, connection: &ConnectionId, stream: &str)
+    -> StoreResult<CursorState>;
     /// Replaces the cursor if it is still at `state.version - 1`.
     async fn put_cursor(
         &self,

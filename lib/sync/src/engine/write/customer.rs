@@ -1,0 +1,298 @@
+//! Invoiced customer → Intacct CUSTOMER.
+//!
+//! The Intacct CUSTOMERID is the Invoiced customer number, so the same customer always gets the
+//! same id (a lost response can be probed for; a second create collides instead of
+//! duplicating). An Intacct customer found by the connection's matching rule is linked rather
+//! than created, and is then owned by Intacct: Invoiced edits are not pushed to it.
+
+use intacct::functions::{Create, Filter, Object, ObjectBuilder, Query, Update};
+use intacct::{FunctionCall, Request};
+use invoiced::models::{Customer, CustomerId, CustomerRef};
+
+use super::super::gateway::{
+    CallError, ExactlyOnce, Probe, WriteFailure, first_key, intacct_failure,
+};
+use super::super::{Connection, Engine, Outcome};
+use super::{call_id, invoiced_failure, parse_id, skipped};
+use crate::config::{CustomerMatching, CustomerSource, RecordType};
+use crate::model::{IntentKey, Mapping, Operation, Origin, WorkItem};
+
+/// The Intacct CUSTOMERID of an Invoiced customer: its number, or a stable stand-in when the
+/// account does not number customers.
+pub(crate) fn customer_number(customer: &Customer) -> String {
+    customer
+        .number
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| format!("INVD-{}", customer.id))
+}
+
+/// The CUSTOMER object for create and update (an update identifies the customer by its
+/// CUSTOMERID, which Intacct cannot change).
+fn customer_object(customer: &Customer, number: &str) -> Result<Object, WriteFailure> {
+    Object::builder("CUSTOMER")
+        .text("CUSTOMERID", number)
+        .text("NAME", customer.name.clone())
+        .text(
+            "STATUS",
+            if customer.active {
+                "active"
+            } else {
+                "inactive"
+            },
+        )
+        .nested("DISPLAYCONTACT", |c: ObjectBuilder| {
+            c.text("PRINTAS", customer.name.clone())
+                .text("COMPANYNAME", customer.name.clone())
+                .text_opt("PHONE1", customer.phone.clone().filter(|s| !s.is_empty()))
+                .text_opt("EMAIL1", customer.email.clone().filter(|s| !s.is_empty()))
+                .nested("MAILADDRESS", |a: ObjectBuilder| {
+                    a.text_opt("ADDRESS1", customer.address1.clone())
+                        .text_opt("ADDRESS2", customer.address2.clone())
+                        .text_opt("CITY", customer.city.clone())
+                        .text_opt("STATE", customer.state.clone())
+                        .text_opt("ZIP", customer.postal_code.clone())
+                        .text_opt("COUNTRYCODE", customer.country.clone())
+                })
+        })
+        .build()
+        .map_err(|e| WriteFailure::Operator {
+            code: "SYNC_INVALID_FIELD".into(),
+            message: e.to_string(),
+            fix: "Report this as a bug: a generated field name was invalid.".into(),
+        })
+}
+
+impl Engine {
+    pub(crate) async fn write_customer(
+        &self,
+        conn: &Connection,
+        work: &WorkItem,
+    ) -> Result<Outcome, WriteFailure> {
+        if conn.config.customers.source == CustomerSource::BillToContacts {
+            return Ok(skipped(
+                "bill-to contact mode: Intacct customers are maintained in Intacct",
+            ));
+        }
+        let id: CustomerId = parse_id(work)?;
+        let Some(customer) = conn.invoiced.customer(id).await.map_err(invoiced_failure)? else {
+            return Ok(skipped("the customer no longer exists in Invoiced"));
+        };
+        let mapping = self
+            .store
+            .mapping_by_invoiced(&conn.config.id, RecordType::Customer, &work.invoiced_id)
+            .await?;
+        match mapping {
+            Some(m) if m.origin == Origin::Intacct => Ok(skipped(
+                "the customer came from (or was matched in) Intacct, which owns it",
+            )),
+            Some(m) => self.update_customer(conn, &customer, &m).await,
+            None => {
+                let (key, _) = self.create_or_match_customer(conn, &customer).await?;
+                Ok(Outcome::Written { key })
+            }
+        }
+    }
+
+    /// The Intacct CUSTOMERID that documents of this Invoiced customer post to, writing the
+    /// customer first when it is not in Intacct yet.
+    pub(crate) async fn intacct_customer_id(
+        &self,
+        conn: &Connection,
+        customer: &CustomerRef,
+    ) -> Result<String, WriteFailure> {
+        let id = customer.id();
+        if conn.config.customers.source == CustomerSource::BillToContacts {
+            let full = match customer.expanded() {
+                Some(c) => c.clone(),
+                None => conn
+                    .invoiced
+                    .customer(id)
+                    .await
+                    .map_err(invoiced_failure)?
+                    .ok_or_else(|| missing_customer(id))?,
+            };
+            return full.metadata.text("intacct_customer_number").ok_or_else(|| {
+                WriteFailure::Operator {
+                    code: "SYNC_BILL_TO_WITHOUT_CUSTOMER".into(),
+                    message: format!("billing contact {id} is missing its Intacct customer number"),
+                    fix: "Set the custom field intacct_customer_number on the Invoiced customer to the Intacct customer id it bills to, then retry.".into(),
+                }
+            });
+        }
+        if let Some(m) = self
+            .store
+            .mapping_by_invoiced(&conn.config.id, RecordType::Customer, &id.to_string())
+            .await?
+            && let Some(number) = m.intacct_number
+        {
+            return Ok(number);
+        }
+        let full = conn
+            .invoiced
+            .customer(id)
+            .await
+            .map_err(invoiced_failure)?
+            .ok_or_else(|| missing_customer(id))?;
+        let (_, number) = self.create_or_match_customer(conn, &full).await?;
+        Ok(number)
+    }
+
+    /// Links the customer to an existing Intacct customer by the matching rule, or creates it.
+    /// Returns (RECORDNO, CUSTOMERID).
+    async fn create_or_match_customer(
+        &self,
+        conn: &Connection,
+        customer: &Customer,
+    ) -> Result<(String, String), WriteFailure> {
+        let number = customer_number(customer);
+        let key = IntentKey {
+            connection: conn.config.id.clone(),
+            record_type: RecordType::Customer,
+            invoiced_id: customer.id.to_string(),
+            operation: Operation::Create,
+        };
+        // Only match when we never tried to create it: our own earlier create must be found by
+        // the intent's probe and stay owned by Invoiced.
+        if self.store.get_intent(&key).await?.is_none()
+            && let Some((record_no, found_id)) =
+                self.match_customer(conn, customer, &number).await?
+        {
+            self.record_written(
+                conn,
+                RecordType::Customer,
+                &customer.id.to_string(),
+                &record_no,
+                Some(found_id.clone()),
+                Origin::Intacct,
+            )
+            .await?;
+            return Ok((record_no, found_id));
+        }
+        let object = customer_object(customer, &number)?;
+        let build = move |control: &str| {
+            vec![FunctionCall::new(
+                call_id(control, 1),
+                Create::one(object.clone()),
+            )]
+        };
+        let record_no = self
+            .post_once(
+                conn,
+                ExactlyOnce {
+                    key,
+                    build: &build,
+                    probe: Some(Probe {
+                        object: "CUSTOMER",
+                        filter: Filter::eq("CUSTOMERID", number.clone()),
+                        key_field: "RECORDNO",
+                    }),
+                    key_of: first_key,
+                },
+            )
+            .await?;
+        self.record_written(
+            conn,
+            RecordType::Customer,
+            &customer.id.to_string(),
+            &record_no,
+            Some(number.clone()),
+            Origin::Invoiced,
+        )
+        .await?;
+        Ok((record_no, number))
+    }
+
+    /// Finds an existing Intacct customer by the connection's rule: (RECORDNO, CUSTOMERID).
+    async fn match_customer(
+        &self,
+        conn: &Connection,
+        customer: &Customer,
+        number: &str,
+    ) -> Result<Option<(String, String)>, WriteFailure> {
+        let matching = conn.config.customers.matching;
+        let mut filters = Vec::new();
+        if matches!(
+            matching,
+            CustomerMatching::AccountNumber | CustomerMatching::NameOrAccountNumber
+        ) {
+            filters.push(Filter::eq("CUSTOMERID", number));
+        }
+        if matches!(
+            matching,
+            CustomerMatching::Name | CustomerMatching::NameOrAccountNumber
+        ) {
+            filters.push(Filter::eq("NAME", customer.name.clone()));
+        }
+        for filter in filters {
+            let query = Query::new("CUSTOMER", ["RECORDNO", "CUSTOMERID"])
+                .filter(filter)
+                .page_size(2);
+            let response = self
+                .call_intacct(conn, &Request::read(query))
+                .await
+                .map_err(CallError::into_failure)?;
+            let Some(result) = response.results().first() else {
+                continue;
+            };
+            if let Some(e) = result.error() {
+                return Err(intacct_failure(&e));
+            }
+            let rows = result
+                .data
+                .as_ref()
+                .map(|d| d.records.as_slice())
+                .unwrap_or_default();
+            // Two customers with one name is no match: linking either could be wrong.
+            if let [row] = rows
+                && let (Some(record_no), Some(id)) =
+                    (row.non_empty("RECORDNO"), row.non_empty("CUSTOMERID"))
+            {
+                return Ok(Some((record_no.to_owned(), id.to_owned())));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn update_customer(
+        &self,
+        conn: &Connection,
+        customer: &Customer,
+        mapping: &Mapping,
+    ) -> Result<Outcome, WriteFailure> {
+        let number = mapping
+            .intacct_number
+            .clone()
+            .unwrap_or_else(|| customer_number(customer));
+        let object = customer_object(customer, &number)?;
+        // Updates set fields to the current values, so repeating one is harmless: no intent.
+        let request = Request::new().call(FunctionCall::random(Update::one(object)));
+        let response = self
+            .call_intacct(conn, &request)
+            .await
+            .map_err(CallError::into_failure)?;
+        if let Some(e) = response.results().iter().find_map(|r| r.error()) {
+            return Err(intacct_failure(&e));
+        }
+        self.record_written(
+            conn,
+            RecordType::Customer,
+            &customer.id.to_string(),
+            &mapping.intacct_key,
+            Some(number),
+            Origin::Invoiced,
+        )
+        .await?;
+        Ok(Outcome::Written {
+            key: mapping.intacct_key.clone(),
+        })
+    }
+}
+
+fn missing_customer(id: CustomerId) -> WriteFailure {
+    WriteFailure::Operator {
+        code: "INVOICED_NOT_FOUND".into(),
+        message: format!("customer {id} does not exist in Invoiced"),
+        fix: "The document's customer was deleted in Invoiced; ignore this error.".into(),
+    }
+}

@@ -1,0 +1,281 @@
+//! The write side: bring an Invoiced record to Intacct. Each record type has its own module;
+//! this one dispatches, settles failures (retry, reconciliation error, parking) and holds the
+//! helpers they share.
+
+mod credit_note;
+mod customer;
+mod invoice;
+mod payment;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use std::time::Duration;
+
+use super::gateway::WriteFailure;
+use super::{Connection, Engine, EngineError, Outcome};
+use crate::config::RecordType;
+use crate::model::{
+    Dependency, Direction, ErrorStatus, Mapping, NewReconciliationError, Origin,
+    ReconciliationError, RetryMessage, WorkItem,
+};
+use crate::ports::{InvoicedError, StoreError};
+use crate::retry::RetryDecision;
+
+/// How long work for a paused connection waits before it is looked at again.
+const PAUSED_RECHECK: Duration = Duration::from_secs(15 * 60);
+
+impl Engine {
+    /// Brings one Invoiced record to Intacct and settles the result durably.
+    pub(crate) async fn process(
+        &self,
+        conn: &Connection,
+        work: &WorkItem,
+        attempt: u32,
+    ) -> Result<Outcome, EngineError> {
+        if !conn.config.enabled {
+            self.requeue(work.clone(), "SYNC_CONNECTION_PAUSED", PAUSED_RECHECK)
+                .await?;
+            return Ok(Outcome::Queued {
+                reason: "SYNC_CONNECTION_PAUSED".into(),
+                delay: PAUSED_RECHECK,
+            });
+        }
+        if !conn.config.flows.write.includes(work.record_type) {
+            return Ok(skipped(format!(
+                "writing {}s to Intacct is off for this connection",
+                work.record_type
+            )));
+        }
+        let span = tracing::info_span!(
+            "write",
+            connection = %work.connection,
+            record_type = %work.record_type,
+            id = %work.invoiced_id,
+            attempt
+        );
+        let _entered = span.enter();
+        let result = match work.record_type {
+            RecordType::Customer => self.write_customer(conn, work).await,
+            RecordType::Invoice => self.write_invoice(conn, work).await,
+            RecordType::CreditNote => self.write_credit_note(conn, work).await,
+            RecordType::Payment | RecordType::ConvenienceFee => {
+                self.write_payment(conn, work).await
+            }
+        };
+        self.settle(work, attempt, result).await
+    }
+
+    async fn settle(
+        &self,
+        work: &WorkItem,
+        attempt: u32,
+        result: Result<Outcome, WriteFailure>,
+    ) -> Result<Outcome, EngineError> {
+        let now = self.clock.now();
+        match result {
+            Ok(outcome) => {
+                if matches!(outcome, Outcome::Written { .. } | Outcome::AlreadyDone) {
+                    self.resolve_error(work, now).await?;
+                }
+                tracing::info!(?outcome, "write settled");
+                Ok(outcome)
+            }
+            Err(WriteFailure::Engine(e)) => Err(e),
+            Err(WriteFailure::Park { dependency, reason }) => {
+                self.store.park(&dependency, work, &reason, now).await?;
+                tracing::info!(%reason, "parked until its dependency reaches Intacct");
+                Ok(Outcome::Parked {
+                    waiting_for: dependency,
+                })
+            }
+            Err(WriteFailure::Retry { code, message }) => {
+                let decision = self.settings.retry.decide(attempt, &mut *self.jitter_rng());
+                match decision {
+                    RetryDecision::RetryAfter(delay) => {
+                        let message_out = RetryMessage {
+                            work: work.clone(),
+                            attempt: attempt + 1,
+                            reason: code.clone(),
+                            not_before: None,
+                        };
+                        self.enqueue(message_out, delay).await?;
+                        tracing::warn!(%code, %message, ?delay, "queued for retry");
+                        Ok(Outcome::Queued {
+                            reason: code,
+                            delay,
+                        })
+                    }
+                    RetryDecision::Exhausted => {
+                        let fix = intacct::catalogue::by_code(&code)
+                            .map(|e| e.fix.to_owned())
+                            .unwrap_or_else(|| {
+                                "Retried automatically until the attempt cap; retry it once the cause is gone.".to_owned()
+                            });
+                        self.record_failure(work, code, message, fix, now).await
+                    }
+                }
+            }
+            Err(WriteFailure::Operator { code, message, fix }) => {
+                self.record_failure(work, code, message, fix, now).await
+            }
+        }
+    }
+
+    async fn record_failure(
+        &self,
+        work: &WorkItem,
+        code: String,
+        message: String,
+        fix: String,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, EngineError> {
+        tracing::error!(%code, %message, "reconciliation error");
+        let error = self
+            .store
+            .record_error(
+                NewReconciliationError {
+                    connection: work.connection.clone(),
+                    direction: Direction::Write,
+                    record_type: work.record_type,
+                    record_id: work.invoiced_id.clone(),
+                    operation: work.operation,
+                    code: code.clone(),
+                    message,
+                    fix,
+                },
+                now,
+            )
+            .await?;
+        Ok(Outcome::Failed {
+            error_id: error.id,
+            code,
+        })
+    }
+
+    async fn resolve_error(&self, work: &WorkItem, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let id = ReconciliationError::id_for(Direction::Write, work.record_type, &work.invoiced_id);
+        if let Some(error) = self.store.get_error(&work.connection, &id).await?
+            && error.status == ErrorStatus::Open
+        {
+            self.store
+                .set_error_status(&work.connection, &id, ErrorStatus::Resolved, now)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Records the mapping of a record written to Intacct and releases the work that waited
+    /// for it.
+    pub(crate) async fn record_written(
+        &self,
+        conn: &Connection,
+        record_type: RecordType,
+        invoiced_id: &str,
+        intacct_key: &str,
+        intacct_number: Option<String>,
+        origin: Origin,
+    ) -> Result<(), WriteFailure> {
+        let mapping = Mapping {
+            connection: conn.config.id.clone(),
+            record_type,
+            invoiced_id: invoiced_id.to_owned(),
+            intacct_key: intacct_key.to_owned(),
+            intacct_number,
+            origin,
+            updated_at: self.clock.now(),
+        };
+        match self.store.put_mapping(&mapping).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict(message)) => {
+                return Err(WriteFailure::Operator {
+                    code: "SYNC_MAPPING_CONFLICT".into(),
+                    message,
+                    fix: "Two records claim the same counterpart. Check which Intacct record \
+                          belongs to this Invoiced record; then retry."
+                        .into(),
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let dependency = Dependency {
+            record_type,
+            invoiced_id: invoiced_id.to_owned(),
+        };
+        for waiting in self.store.take_parked(&conn.config.id, &dependency).await? {
+            self.requeue(waiting, "SYNC_DEPENDENCY_RELEASED", Duration::ZERO)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// An Invoiced failure as a write failure.
+pub(crate) fn invoiced_failure(error: InvoicedError) -> WriteFailure {
+    match error {
+        InvoicedError::RateLimited(m) => WriteFailure::Retry {
+            code: "INVOICED_RATE_LIMITED".into(),
+            message: m,
+        },
+        InvoicedError::Unavailable(m) => WriteFailure::Retry {
+            code: "INVOICED_UNAVAILABLE".into(),
+            message: m,
+        },
+        InvoicedError::NotFound(m) => WriteFailure::Operator {
+            code: "INVOICED_NOT_FOUND".into(),
+            message: m,
+            fix: "The record no longer exists in Invoiced; ignore this error.".into(),
+        },
+        InvoicedError::Unauthorized(m) => WriteFailure::Operator {
+            code: "INVOICED_AUTH".into(),
+            message: m,
+            fix: "Invoiced refused the API key: set a valid key in the connection's secret, then retry."
+                .into(),
+        },
+        InvoicedError::Rejected { message, param } => WriteFailure::Operator {
+            code: "INVOICED_REJECTED".into(),
+            message: match param {
+                Some(p) => format!("{message} (parameter {p})"),
+                None => message,
+            },
+            fix: "Correct the record in Invoiced (or the connection settings), then retry.".into(),
+        },
+    }
+}
+
+/// Parses an Invoiced id of a work item.
+pub(crate) fn parse_id<T: std::str::FromStr>(work: &WorkItem) -> Result<T, WriteFailure> {
+    work.invoiced_id
+        .parse()
+        .map_err(|_| WriteFailure::Operator {
+            code: "SYNC_BAD_ID".into(),
+            message: format!(
+                "{:?} is not an Invoiced {} id",
+                work.invoiced_id, work.record_type
+            ),
+            fix: "Ignore this error: the work item did not come from Invoiced.".into(),
+        })
+}
+
+pub(crate) fn skipped(reason: impl Into<String>) -> Outcome {
+    Outcome::Skipped {
+        reason: reason.into(),
+    }
+}
+
+/// The calendar date of an Invoiced timestamp, as Intacct wants document dates.
+pub(crate) fn day(timestamp: DateTime<Utc>) -> NaiveDate {
+    timestamp.date_naive()
+}
+
+/// Whether a document dated `date` is before the connection's start date.
+pub(crate) fn before_start(conn: &Connection, date: DateTime<Utc>) -> bool {
+    conn.config
+        .read
+        .start_date
+        .is_some_and(|start| day(date) < start)
+}
+
+/// Function control ids of one request: the intent's control id plus the call's position.
+pub(crate) fn call_id(control_id: &str, position: usize) -> intacct::ControlId {
+    intacct::ControlId::parse(format!("{control_id}-{position}"))
+        .unwrap_or_else(|_| intacct::ControlId::random())
+}
