@@ -1,4 +1,4 @@
-//! In-memory store and retry queue for tests. One mutex guards all state, which makes every
+//! In-memory store, retry queue and secrets for tests. One mutex guards all state, which makes every
 //! method trivially atomic: the contract the durable adapters meet with transactions and
 //! conditional writes.
 
@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::config::secrets::ConnectionSecrets;
 use crate::config::{ConnectionConfig, ConnectionId, RecordType};
 use crate::model::{
     CursorState, Dependency, ErrorFilter, ErrorStatus, IntentKey, IntentState, Mapping,
@@ -15,7 +16,8 @@ use crate::model::{
 };
 use crate::ports::{
     ConfigStore, CursorStore, EventLog, IntentStore, Lease, LeaseStore, MappingStore, ParkingStore,
-    QueueError, ReconciliationStore, RetryQueue, StoreError, StoreResult,
+    QueueError, ReconciliationStore, RetryQueue, SecretSource, SecretsError, StoreError,
+    StoreResult,
 };
 
 type MappingKey = (ConnectionId, RecordType, String);
@@ -462,6 +464,55 @@ impl RetryQueue for MemoryQueue {
             .map_err(|_| QueueError("memory queue poisoned by a panic".into()))?
             .push((message.clone(), delay));
         Ok(())
+    }
+}
+
+/// Credentials held in memory (tests, the demo, and the one-machine runner, which reads them
+/// from a file at start-up). Counts invalidations so tests can see a refresh was asked for.
+#[derive(Default)]
+pub struct StaticSecrets {
+    secrets: Mutex<HashMap<ConnectionId, ConnectionSecrets>>,
+    invalidations: std::sync::atomic::AtomicU64,
+}
+
+impl StaticSecrets {
+    /// No credentials yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets (or rotates) the credentials of a connection.
+    pub fn set(&self, connection: &ConnectionId, secrets: ConnectionSecrets) {
+        self.secrets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(connection.clone(), secrets);
+    }
+
+    /// How many times a refresh was requested.
+    pub fn invalidations(&self) -> u64 {
+        self.invalidations
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+#[async_trait]
+impl SecretSource for StaticSecrets {
+    async fn secrets(&self, connection: &ConnectionId) -> Result<ConnectionSecrets, SecretsError> {
+        self.secrets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(connection)
+            .cloned()
+            .ok_or_else(|| SecretsError {
+                connection: connection.clone(),
+                reason: "no credentials stored for this connection".into(),
+            })
+    }
+
+    async fn invalidate(&self, _connection: &ConnectionId) {
+        self.invalidations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -7,8 +7,9 @@
 
 mod gateway;
 mod outcome;
+pub mod read;
 pub mod webhook;
-mod write;
+pub(crate) mod write;
 
 use rand::SeedableRng;
 use std::sync::{Arc, Mutex};

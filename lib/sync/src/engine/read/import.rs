@@ -1,0 +1,456 @@
+//! One Intacct row → the Invoiced record, created or updated, with its mapping.
+//!
+//! Ownership rules (reference §3.10): a row whose mapping says it came from Invoiced is an echo
+//! of our own write and is left alone; records imported from Intacct are owned by Intacct.
+//! Creates carry an idempotency key derived from the Intacct key, so a re-read row never
+//! creates a second Invoiced record even if its mapping was lost.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use intacct::Record;
+use intacct::functions::{Filter, Query};
+use invoiced::models::{
+    AppliedTo, CreditNoteParams, Currency, CustomerId, CustomerParams, InvoiceApplication,
+    InvoiceId, InvoiceParams, LineItemParams, Metadata, PaymentMethod, PaymentParams,
+};
+use rust_decimal::Decimal;
+
+use super::super::gateway::{CallError, WriteFailure, intacct_failure};
+use super::super::write::invoiced_failure;
+use super::super::{Connection, Engine};
+use super::{Imported, Stream};
+use crate::config::RecordType;
+use crate::model::{Mapping, Origin};
+use crate::ports::Lookup;
+
+/// CUSTOMER fields the customer stream reads (flattened names, as `query` returns them).
+pub(super) const CUSTOMER_FIELDS: [&str; 14] = [
+    "RECORDNO",
+    "CUSTOMERID",
+    "NAME",
+    "STATUS",
+    "CURRENCY",
+    "WHENMODIFIED",
+    "DISPLAYCONTACT.EMAIL1",
+    "DISPLAYCONTACT.PHONE1",
+    "DISPLAYCONTACT.MAILADDRESS.ADDRESS1",
+    "DISPLAYCONTACT.MAILADDRESS.ADDRESS2",
+    "DISPLAYCONTACT.MAILADDRESS.CITY",
+    "DISPLAYCONTACT.MAILADDRESS.STATE",
+    "DISPLAYCONTACT.MAILADDRESS.ZIP",
+    "DISPLAYCONTACT.MAILADDRESS.COUNTRYCODE",
+];
+
+fn text(row: &Record, name: &str) -> Option<String> {
+    row.non_empty(name).map(|s| s.trim().to_owned())
+}
+
+fn bad_data(message: String) -> WriteFailure {
+    WriteFailure::Operator {
+        code: "SYNC_BAD_INTACCT_DATA".into(),
+        message,
+        fix: "Correct the record in Intacct; the next poll (or a retry) imports it.".into(),
+    }
+}
+
+fn decimal(row: &Record, name: &str) -> Result<Option<Decimal>, WriteFailure> {
+    row.decimal(name).map_err(|e| bad_data(e.to_string()))
+}
+
+fn date(row: &Record, name: &str) -> Result<Option<NaiveDate>, WriteFailure> {
+    row.date(name)
+        .or_else(|_| row.datetime(name).map(|d| d.map(|d| d.date())))
+        .map_err(|e| bad_data(e.to_string()))
+}
+
+/// Intacct dates are calendar days; Invoiced stores instants. Noon UTC keeps the same calendar
+/// day in every time zone an account is likely to display.
+fn instant(day: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&day.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default()))
+}
+
+fn currency(row: &Record) -> Option<Currency> {
+    text(row, "CURRENCY").and_then(|c| Currency::parse(&c).ok())
+}
+
+/// The children of a nested collection, whatever Intacct names each child.
+fn children<'r>(row: &'r Record, collection: &str) -> Vec<&'r Record> {
+    row.nested(collection)
+        .map(|c| c.fields().filter_map(|(_, f)| f.as_record()).collect())
+        .unwrap_or_default()
+}
+
+fn customer_params(row: &Record) -> CustomerParams {
+    let contact = |f: &str| text(row, &format!("DISPLAYCONTACT.{f}"));
+    let mut metadata = Metadata::new();
+    if let Some(key) = text(row, "RECORDNO") {
+        metadata.insert("intacct_record_no", key);
+    }
+    CustomerParams {
+        name: text(row, "NAME"),
+        number: text(row, "CUSTOMERID"),
+        email: contact("EMAIL1"),
+        phone: contact("PHONE1"),
+        address1: contact("MAILADDRESS.ADDRESS1"),
+        address2: contact("MAILADDRESS.ADDRESS2"),
+        city: contact("MAILADDRESS.CITY"),
+        state: contact("MAILADDRESS.STATE"),
+        postal_code: contact("MAILADDRESS.ZIP"),
+        country: contact("MAILADDRESS.COUNTRYCODE"),
+        currency: currency(row),
+        active: Some(!text(row, "STATUS").is_some_and(|s| s.eq_ignore_ascii_case("inactive"))),
+        metadata: Some(metadata),
+        ..CustomerParams::default()
+    }
+}
+
+impl Engine {
+    /// Imports one row of a stream.
+    pub(super) async fn import_row(
+        &self,
+        conn: &Connection,
+        stream: &Stream,
+        row: &Record,
+    ) -> Result<Imported, WriteFailure> {
+        match stream {
+            Stream::Customers => self.import_customer(conn, row).await.map(|(i, _)| i),
+            Stream::Documents { target, .. } => self.import_document(conn, *target, row).await,
+            Stream::Payments => self.import_payment(conn, row).await,
+        }
+    }
+
+    /// Imports a customer row; returns what happened and the Invoiced customer id (when the
+    /// customer is, or now is, in Invoiced).
+    async fn import_customer(
+        &self,
+        conn: &Connection,
+        row: &Record,
+    ) -> Result<(Imported, Option<CustomerId>), WriteFailure> {
+        let key =
+            text(row, "RECORDNO").ok_or_else(|| bad_data("customer without RECORDNO".into()))?;
+        let mapping = self
+            .store
+            .mapping_by_intacct(&conn.config.id, RecordType::Customer, &key)
+            .await?;
+        let params = customer_params(row);
+        if let Some(m) = &mapping {
+            let id = parse_invoiced(m)?;
+            if m.origin == Origin::Invoiced {
+                return Ok((Imported::Skipped("written by us from Invoiced"), Some(id)));
+            }
+            conn.invoiced
+                .update_customer(id, &params)
+                .await
+                .map_err(invoiced_failure)?;
+            return Ok((Imported::Written, Some(id)));
+        }
+        let number = text(row, "CUSTOMERID");
+        let existing = match &number {
+            Some(n) => conn
+                .invoiced
+                .find_customers(&Lookup::Number(n.clone()))
+                .await
+                .map_err(invoiced_failure)?
+                .into_iter()
+                .next(),
+            None => None,
+        };
+        let customer = match existing {
+            Some(found) => conn
+                .invoiced
+                .update_customer(found.id, &params)
+                .await
+                .map_err(invoiced_failure)?,
+            None => conn
+                .invoiced
+                .create_customer(&params, &idempotency_key(conn, "customer", &key))
+                .await
+                .map_err(invoiced_failure)?,
+        };
+        self.record_written(
+            conn,
+            RecordType::Customer,
+            &customer.id.to_string(),
+            &key,
+            number,
+            Origin::Intacct,
+        )
+        .await?;
+        Ok((Imported::Written, Some(customer.id)))
+    }
+
+    /// The Invoiced customer of a document's Intacct customer, importing it first when needed.
+    /// `None` when the customer is inactive (its documents are not imported).
+    async fn customer_for_document(
+        &self,
+        conn: &Connection,
+        customer_id: &str,
+    ) -> Result<Option<CustomerId>, WriteFailure> {
+        let query = Query::new("CUSTOMER", CUSTOMER_FIELDS)
+            .filter(Filter::eq("CUSTOMERID", customer_id))
+            .page_size(2);
+        let response = self
+            .call_intacct(conn, &intacct::Request::read(query))
+            .await
+            .map_err(CallError::into_failure)?;
+        let result = response
+            .results()
+            .first()
+            .cloned()
+            .ok_or_else(|| bad_data("customer query returned no result".into()))?
+            .ensure_success()
+            .map_err(|e| intacct_failure(&e))?;
+        let Some(row) = result.data.and_then(|d| d.records.into_iter().next()) else {
+            return Err(bad_data(format!(
+                "customer {customer_id} does not exist in Intacct"
+            )));
+        };
+        if text(&row, "STATUS").is_some_and(|s| s.eq_ignore_ascii_case("inactive")) {
+            return Ok(None);
+        }
+        let (_, id) = self.import_customer(conn, &row).await?;
+        Ok(id)
+    }
+
+    /// An Order Entry document → invoice or credit note, keyed by its AR record (PRRECORDKEY),
+    /// which is what payments and credit applications refer to.
+    async fn import_document(
+        &self,
+        conn: &Connection,
+        target: RecordType,
+        doc: &Record,
+    ) -> Result<Imported, WriteFailure> {
+        let key = text(doc, "PRRECORDKEY")
+            .or_else(|| text(doc, "RECORDNO"))
+            .ok_or_else(|| bad_data("document without a key".into()))?;
+        if text(doc, "STATE").is_some_and(|s| s.eq_ignore_ascii_case("draft")) {
+            return Ok(Imported::Skipped("draft documents are not imported"));
+        }
+        if let Some(m) = self
+            .store
+            .mapping_by_intacct(&conn.config.id, target, &key)
+            .await?
+        {
+            return Ok(Imported::Skipped(if m.origin == Origin::Invoiced {
+                "written by us from Invoiced"
+            } else {
+                "already imported (documents are frozen once imported)"
+            }));
+        }
+        let customer_id = text(doc, "CUSTVENDID")
+            .ok_or_else(|| bad_data(format!("document {key} has no customer")))?;
+        let Some(customer) = self.customer_for_document(conn, &customer_id).await? else {
+            return Ok(Imported::Skipped("the customer is inactive"));
+        };
+        let number = text(doc, "DOCNO").unwrap_or_else(|| key.clone());
+        let doc_date = date(doc, "WHENCREATED")?
+            .ok_or_else(|| bad_data(format!("document {number} has no date")))?;
+        let mut items = Vec::new();
+        for entry in children(doc, "SODOCUMENTENTRIES") {
+            let quantity = decimal(entry, "QUANTITY")?.unwrap_or(Decimal::ONE);
+            let price = match decimal(entry, "UIPRICE")? {
+                Some(p) => p,
+                None => decimal(entry, "PRICE")?.unwrap_or_default(),
+            };
+            let mut metadata = Metadata::new();
+            if let Some(item) = text(entry, "ITEMID") {
+                metadata.insert("intacct_item", item);
+            }
+            items.push(LineItemParams {
+                name: text(entry, "ITEMDESC").or_else(|| text(entry, "ITEMID")),
+                description: text(entry, "MEMO"),
+                quantity: Some(quantity),
+                unit_cost: Some(price),
+                metadata: Some(metadata),
+                ..LineItemParams::default()
+            });
+        }
+        if items.is_empty() {
+            return Err(bad_data(format!("document {number} has no line items")));
+        }
+        let (mut tax, mut discount) = (Decimal::ZERO, Decimal::ZERO);
+        for subtotal in children(doc, "SUBTOTALS") {
+            let description = text(subtotal, "DESCRIPTION")
+                .unwrap_or_default()
+                .to_lowercase();
+            let total = decimal(subtotal, "TOTAL")?.unwrap_or_default();
+            if description.contains("tax") {
+                tax += total;
+            } else if description.contains("discount") {
+                discount -= total;
+            }
+        }
+        let mut metadata = Metadata::new();
+        metadata.insert("intacct_record_no", key.clone());
+        if let Some(t) = text(doc, "DOCPARID") {
+            metadata.insert("intacct_document_type", t);
+        }
+        let idempotency = idempotency_key(conn, target.as_str(), &key);
+        let created_id = match target {
+            RecordType::CreditNote => {
+                let params = CreditNoteParams {
+                    customer: Some(customer),
+                    number: Some(number.clone()),
+                    currency: currency(doc),
+                    date: Some(instant(doc_date)),
+                    items: Some(items),
+                    tax: (!tax.is_zero()).then_some(tax),
+                    discount: (!discount.is_zero()).then_some(discount),
+                    draft: Some(false),
+                    metadata: Some(metadata),
+                    ..CreditNoteParams::default()
+                };
+                conn.invoiced
+                    .create_credit_note(&params, &idempotency)
+                    .await
+                    .map_err(invoiced_failure)?
+                    .id
+                    .to_string()
+            }
+            _ => {
+                let po = text(doc, "PONUMBER");
+                let params = InvoiceParams {
+                    customer: Some(customer),
+                    number: Some(number.clone()),
+                    currency: currency(doc),
+                    date: Some(instant(doc_date)),
+                    due_date: date(doc, "WHENDUE")?.map(instant),
+                    purchase_order: po.map(|p| p.chars().take(32).collect()),
+                    items: Some(items),
+                    tax: (!tax.is_zero()).then_some(tax),
+                    discount: (!discount.is_zero()).then_some(discount),
+                    draft: Some(false),
+                    metadata: Some(metadata),
+                    ..InvoiceParams::default()
+                };
+                conn.invoiced
+                    .create_invoice(&params, &idempotency)
+                    .await
+                    .map_err(invoiced_failure)?
+                    .id
+                    .to_string()
+            }
+        };
+        self.record_written(
+            conn,
+            target,
+            &created_id,
+            &key,
+            Some(number),
+            Origin::Intacct,
+        )
+        .await?;
+        Ok(Imported::Written)
+    }
+
+    /// An AR payment → an Invoiced payment applied to the mapped invoices.
+    async fn import_payment(
+        &self,
+        conn: &Connection,
+        pay: &Record,
+    ) -> Result<Imported, WriteFailure> {
+        let key =
+            text(pay, "RECORDNO").ok_or_else(|| bad_data("payment without RECORDNO".into()))?;
+        if let Some(m) = self
+            .store
+            .mapping_by_intacct(&conn.config.id, RecordType::Payment, &key)
+            .await?
+        {
+            return Ok(Imported::Skipped(if m.origin == Origin::Invoiced {
+                "written by us from Invoiced"
+            } else {
+                "already imported"
+            }));
+        }
+        if text(pay, "STATE").is_some_and(|s| {
+            let s = s.to_ascii_lowercase();
+            s == "v" || s.contains("reversed") || s.contains("voided")
+        }) {
+            return Ok(Imported::Skipped("reversed in Intacct"));
+        }
+        let customer_id = text(pay, "CUSTOMERID")
+            .ok_or_else(|| bad_data(format!("payment {key} has no customer")))?;
+        let Some(customer) = self.customer_for_document(conn, &customer_id).await? else {
+            return Ok(Imported::Skipped("the customer is inactive"));
+        };
+        let mut applied = Vec::new();
+        for detail in children(pay, "ARPYMTDETAILS") {
+            let Some(invoice_key) = text(detail, "RECORDKEY") else {
+                continue;
+            };
+            let amount = match decimal(detail, "TRX_PAYMENTAMOUNT")? {
+                Some(a) => a,
+                None => decimal(detail, "PAYMENTAMOUNT")?.unwrap_or_default(),
+            };
+            let Some(invoice) = self
+                .store
+                .mapping_by_intacct(&conn.config.id, RecordType::Invoice, &invoice_key)
+                .await?
+            else {
+                // Intacct-side invoices we do not sync (AR invoices keyed in by hand) cannot be
+                // paid in Invoiced; say so rather than import half a payment.
+                return Err(WriteFailure::Operator {
+                    code: "SYNC_PAYMENT_INVOICE_UNKNOWN".into(),
+                    message: format!("payment {key} pays Intacct invoice {invoice_key}, which is not in Invoiced"),
+                    fix: "Import that invoice (initial data sync of invoices), then retry this error.".into(),
+                });
+            };
+            applied.push(AppliedTo::Invoice(InvoiceApplication {
+                id: None,
+                amount,
+                invoice: InvoiceId::new(parse_invoiced(&invoice)?.get()),
+            }));
+        }
+        let amount = match decimal(pay, "TRX_TOTALENTERED")? {
+            Some(a) => a,
+            None => decimal(pay, "TOTALENTERED")?.unwrap_or_default(),
+        };
+        let mut metadata = Metadata::new();
+        metadata.insert("intacct_record_no", key.clone());
+        let params = PaymentParams {
+            customer: Some(customer),
+            date: date(pay, "RECEIPTDATE")?.map(instant),
+            method: Some(invoiced_method(text(pay, "PAYMENTMETHOD").as_deref())),
+            currency: currency(pay),
+            amount: Some(amount),
+            reference: text(pay, "DOCNUMBER"),
+            applied_to: Some(applied),
+            metadata: Some(metadata),
+            ..PaymentParams::default()
+        };
+        let payment = conn
+            .invoiced
+            .create_payment(&params, &idempotency_key(conn, "payment", &key))
+            .await
+            .map_err(invoiced_failure)?;
+        self.record_written(
+            conn,
+            RecordType::Payment,
+            &payment.id.to_string(),
+            &key,
+            text(pay, "DOCNUMBER"),
+            Origin::Intacct,
+        )
+        .await?;
+        Ok(Imported::Written)
+    }
+}
+
+/// The Invoiced payment method of an Intacct one.
+fn invoiced_method(intacct: Option<&str>) -> PaymentMethod {
+    match intacct.map(str::to_ascii_lowercase).as_deref() {
+        Some("cash") => PaymentMethod::Cash,
+        Some("printed check" | "check" | "record transfer") => PaymentMethod::Check,
+        Some("credit card" | "charge card") => PaymentMethod::CreditCard,
+        Some("eft" | "ach") => PaymentMethod::Eft,
+        _ => PaymentMethod::Other,
+    }
+}
+
+fn parse_invoiced(mapping: &Mapping) -> Result<CustomerId, WriteFailure> {
+    CustomerId::parse(&mapping.invoiced_id).map_err(|e| bad_data(e.to_string()))
+}
+
+/// Idempotency key of an import: stable per connection and Intacct record.
+fn idempotency_key(conn: &Connection, kind: &str, key: &str) -> String {
+    format!("intacct-{}-{kind}-{key}", conn.config.id)
+}
