@@ -208,7 +208,7 @@ impl ReconciliationStore for MemoryStore {
             .errors
             .entry((error.connection.clone(), id.clone()))
             .and_modify(|e| {
-                e.attempts += 1;
+                e.attempts = e.attempts.saturating_add(1);
                 e.last_seen = now;
                 e.code.clone_from(&error.code);
                 e.message.clone_from(&error.message);
@@ -360,7 +360,10 @@ impl LeaseStore for MemoryStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Lease>> {
         let mut state = self.lock()?;
-        let expires_at = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+        let expires_at = chrono::Duration::from_std(ttl)
+            .ok()
+            .and_then(|ttl| now.checked_add_signed(ttl))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         for slot in 0..slots {
             let key = (connection.clone(), slot);
             let free = state.leases.get(&key).is_none_or(|l| l.expires_at <= now);

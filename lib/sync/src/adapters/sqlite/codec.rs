@@ -21,8 +21,11 @@ pub(crate) fn instant(at: DateTime<Utc>) -> Result<i64, DbError> {
 /// A deadline (expiry, due time) only ever compared with another: clamping to the ends of the
 /// range keeps every comparison right, so "never expires" needs no special case.
 pub(crate) fn deadline(at: DateTime<Utc>) -> i64 {
-    at.timestamp_nanos_opt()
-        .unwrap_or(if at.timestamp() < 0 { i64::MIN } else { i64::MAX })
+    at.timestamp_nanos_opt().unwrap_or(if at.timestamp() < 0 {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
 }
 
 /// `at + by`, saturating: a huge TTL or delay means "far in the future", not an overflow panic.
@@ -51,7 +54,11 @@ pub(crate) fn json<T: Serialize>(value: &T) -> Result<String, DbError> {
     Ok(serde_json::to_string(value)?)
 }
 
-fn bad(index: usize, kind: Type, error: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+fn bad(
+    index: usize,
+    kind: Type,
+    error: impl std::error::Error + Send + Sync + 'static,
+) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(index, kind, Box::new(error))
 }
 
@@ -88,7 +95,9 @@ pub(crate) fn get_instant_opt(
     row: &Row<'_>,
     index: usize,
 ) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    Ok(row.get::<_, Option<i64>>(index)?.map(DateTime::from_timestamp_nanos))
+    Ok(row
+        .get::<_, Option<i64>>(index)?
+        .map(DateTime::from_timestamp_nanos))
 }
 
 /// Reads a non-negative integer column into an unsigned type, refusing a negative or oversized

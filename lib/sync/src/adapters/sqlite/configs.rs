@@ -46,8 +46,7 @@ impl ConfigStore for SqliteStore {
         Ok(self
             .db
             .read(|tx| {
-                let mut statement =
-                    tx.prepare("SELECT config FROM configs ORDER BY connection")?;
+                let mut statement = tx.prepare("SELECT config FROM configs ORDER BY connection")?;
                 let configs = statement
                     .query_map([], |row| get_json(row, 0))?
                     .collect::<Result<_, _>>()?;

@@ -13,7 +13,11 @@ use crate::ports::{CursorStore, StoreResult};
 
 #[async_trait]
 impl CursorStore for SqliteStore {
-    async fn get_cursor(&self, connection: &ConnectionId, stream: &str) -> StoreResult<CursorState> {
+    async fn get_cursor(
+        &self,
+        connection: &ConnectionId,
+        stream: &str,
+    ) -> StoreResult<CursorState> {
         let connection = connection.to_string();
         let stream = stream.to_owned();
         Ok(self

@@ -45,14 +45,20 @@ fn find(tx: &Transaction<'_>, key: &IntentKey) -> Result<Option<WriteIntent>, Db
     };
     Ok(tx
         .query_row(
-            &format!("SELECT generation, state, version, updated_at FROM intents WHERE {WHERE_KEY}"),
+            &format!(
+                "SELECT generation, state, version, updated_at FROM intents WHERE {WHERE_KEY}"
+            ),
             params![k.connection, k.record_type, k.invoiced_id, k.operation],
             from_row,
         )
         .optional()?)
 }
 
-fn begin(tx: &Transaction<'_>, key: &IntentKey, now: DateTime<Utc>) -> Result<WriteIntent, DbError> {
+fn begin(
+    tx: &Transaction<'_>,
+    key: &IntentKey,
+    now: DateTime<Utc>,
+) -> Result<WriteIntent, DbError> {
     let k = KeyColumns::of(key)?;
     tx.execute(
         "INSERT INTO intents
@@ -101,8 +107,8 @@ fn transition(
         )?,
         Err(_) => 0,
     };
-    let current = find(tx, key)?
-        .ok_or_else(|| DbError::NotFound(format!("intent {}", key.control_id(0))))?;
+    let current =
+        find(tx, key)?.ok_or_else(|| DbError::NotFound(format!("intent {}", key.control_id(0))))?;
     if changed == 1 {
         Ok(current)
     } else {

@@ -7,7 +7,7 @@ use rusqlite::params;
 use std::time::Duration;
 
 use super::SqliteStore;
-use super::codec::{deadline, deadline_after};
+use super::codec::deadline;
 use crate::config::ConnectionId;
 use crate::ports::{Lease, LeaseStore, StoreResult};
 
@@ -33,7 +33,7 @@ impl LeaseStore for SqliteStore {
         };
         let connection = connection.to_string();
         let holder = holder.to_owned();
-        let stored_expiry = deadline_after(now, ttl);
+        let stored_expiry = deadline(expires_at);
         let now = deadline(now);
         Ok(self
             .db

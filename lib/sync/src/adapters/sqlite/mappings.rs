@@ -75,7 +75,13 @@ fn put(tx: &Transaction<'_>, mapping: &Mapping) -> Result<(), DbError> {
     match written {
         Ok(1) => Ok(()),
         Ok(_) => {
-            let existing = find(tx, "invoiced_id", &connection, &record_type, &mapping.invoiced_id)?;
+            let existing = find(
+                tx,
+                "invoiced_id",
+                &connection,
+                &record_type,
+                &mapping.invoiced_id,
+            )?;
             Err(DbError::Conflict(format!(
                 "{} {} is already mapped to Intacct {}",
                 mapping.record_type,
@@ -84,7 +90,13 @@ fn put(tx: &Transaction<'_>, mapping: &Mapping) -> Result<(), DbError> {
             )))
         }
         Err(error) if is_unique_violation(&error) => {
-            let owner = find(tx, "intacct_key", &connection, &record_type, &mapping.intacct_key)?;
+            let owner = find(
+                tx,
+                "intacct_key",
+                &connection,
+                &record_type,
+                &mapping.intacct_key,
+            )?;
             Err(DbError::Conflict(format!(
                 "Intacct {} {} is already mapped to Invoiced {}",
                 mapping.record_type,

@@ -124,7 +124,10 @@ impl ReconciliationStore for SqliteStore {
                      ORDER BY last_seen DESC, id"
                 ))?;
                 let errors = statement
-                    .query_map(params![connection, status, record_type, code], error_from_row)?
+                    .query_map(
+                        params![connection, status, record_type, code],
+                        error_from_row,
+                    )?
                     .collect::<Result<_, _>>()?;
                 Ok(errors)
             })

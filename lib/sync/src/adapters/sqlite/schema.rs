@@ -138,7 +138,9 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), DbError> {
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(found) {
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", index + 1)?;
+        let version = i64::try_from(index + 1)
+            .map_err(|_| DbError::Schema(format!("schema version {index} + 1")))?;
+        tx.pragma_update(None, "user_version", version)?;
     }
     tx.commit()?;
     Ok(())
