@@ -42,18 +42,31 @@ fn customer_object(customer: &Customer, number: &str) -> Result<Object, WriteFai
             },
         )
         .nested("DISPLAYCONTACT", |c: ObjectBuilder| {
-            c.text("PRINTAS", customer.name.clone())
+            let contact = c
+                .text("PRINTAS", customer.name.clone())
                 .text("COMPANYNAME", customer.name.clone())
-                .text_opt("PHONE1", customer.phone.clone().filter(|s| !s.is_empty()))
-                .text_opt("EMAIL1", customer.email.clone().filter(|s| !s.is_empty()))
-                .nested("MAILADDRESS", |a: ObjectBuilder| {
-                    a.text_opt("ADDRESS1", customer.address1.clone())
-                        .text_opt("ADDRESS2", customer.address2.clone())
-                        .text_opt("CITY", customer.city.clone())
-                        .text_opt("STATE", customer.state.clone())
-                        .text_opt("ZIP", customer.postal_code.clone())
-                        .text_opt("COUNTRYCODE", customer.country.clone())
-                })
+                .text_opt("PHONE1", non_empty(&customer.phone))
+                .text_opt("EMAIL1", non_empty(&customer.email));
+            let address = [
+                &customer.address1,
+                &customer.address2,
+                &customer.city,
+                &customer.state,
+                &customer.postal_code,
+                &customer.country,
+            ];
+            // An empty MAILADDRESS block is not an address; leave it out.
+            if address.iter().all(|a| non_empty(a).is_none()) {
+                return contact;
+            }
+            contact.nested("MAILADDRESS", |a: ObjectBuilder| {
+                a.text_opt("ADDRESS1", non_empty(&customer.address1))
+                    .text_opt("ADDRESS2", non_empty(&customer.address2))
+                    .text_opt("CITY", non_empty(&customer.city))
+                    .text_opt("STATE", non_empty(&customer.state))
+                    .text_opt("ZIP", non_empty(&customer.postal_code))
+                    .text_opt("COUNTRYCODE", non_empty(&customer.country))
+            })
         })
         .build()
         .map_err(|e| WriteFailure::Operator {
@@ -61,6 +74,10 @@ fn customer_object(customer: &Customer, number: &str) -> Result<Object, WriteFai
             message: e.to_string(),
             fix: "Report this as a bug: a generated field name was invalid.".into(),
         })
+}
+
+fn non_empty(value: &Option<String>) -> Option<String> {
+    value.clone().filter(|v| !v.trim().is_empty())
 }
 
 impl Engine {

@@ -1,0 +1,182 @@
+//! Client errors and the classification the sync engine acts on.
+//!
+//! The engine's question is never "what went wrong" but "what do I do now": back off and
+//! retry (throttled), retry (transient), probe Intacct before re-posting (unknown outcome),
+//! stop and ask for credentials (authentication), or raise a reconciliation error with a fix
+//! (needs operator). [`crate::classify`] answers it from the catalogue entry, which also
+//! carries the stable code and the operator's fix.
+
+use crate::response::{ErrorDetail, ParseError, ResultStatus};
+
+/// What went wrong at the transport level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// Could not connect (DNS, refused, TLS): nothing was sent.
+    Connect,
+    /// Timed out before the request was fully sent.
+    TimeoutBeforeSend,
+    /// Timed out waiting for the response: the request may have executed.
+    TimeoutAfterSend,
+    /// Connection broke mid-exchange, or reading the body failed.
+    Interrupted,
+}
+
+/// Everything the client can fail with. Never constructed from a panic: malformed input
+/// always ends up here.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    /// The request was rejected before sending (limits, missing parts).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// Network failure.
+    #[error("transport error ({kind:?}): {message}")]
+    Transport {
+        /// What happened.
+        kind: TransportKind,
+        /// Underlying message.
+        message: String,
+        /// The request contained a write.
+        write: bool,
+    },
+    /// A non-200 HTTP status whose body was not an Intacct XML response.
+    #[error("HTTP {status} from Intacct")]
+    Http {
+        /// HTTP status.
+        status: u16,
+        /// First bytes of the body, for the operator.
+        body_excerpt: String,
+        /// The request contained a write.
+        write: bool,
+    },
+    /// A body that could not be parsed as an Intacct response.
+    #[error("unreadable Intacct response (HTTP {status}): {source}")]
+    InvalidResponse {
+        /// HTTP status.
+        status: u16,
+        /// Parse failure.
+        #[source]
+        source: ParseError,
+        /// The request contained a write.
+        write: bool,
+    },
+    /// Control-level failure: nothing was executed.
+    #[error("Intacct control failure (HTTP {status}): {}", join(errors))]
+    Control {
+        /// HTTP status it came with (401 for XMLGW_JPP0002).
+        status: u16,
+        /// The errors.
+        errors: Vec<ErrorDetail>,
+    },
+    /// Authentication failure: no function was executed.
+    #[error("Intacct authentication failure: {}", join(errors))]
+    Authentication {
+        /// The errors.
+        errors: Vec<ErrorDetail>,
+    },
+    /// A function result that was not `success`.
+    #[error("Intacct {function} ({control_id}) {status:?}: {}", join(errors))]
+    Function {
+        /// Function name.
+        function: String,
+        /// Function control id.
+        control_id: String,
+        /// Failure or aborted.
+        status: ResultStatus,
+        /// The errors.
+        errors: Vec<ErrorDetail>,
+    },
+    /// A response that lacks something the client needed (e.g. a session id, a result for a
+    /// function that was sent).
+    #[error("incomplete Intacct response: {0}")]
+    MissingResult(String),
+}
+
+fn join(errors: &[ErrorDetail]) -> String {
+    errors
+        .iter()
+        .map(ErrorDetail::message)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Error {
+    /// The Intacct `<error>`s carried, if any.
+    pub fn details(&self) -> &[ErrorDetail] {
+        match self {
+            Self::Control { errors, .. }
+            | Self::Authentication { errors }
+            | Self::Function { errors, .. } => errors,
+            _ => &[],
+        }
+    }
+
+    /// The HTTP status, when one was received.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Self::Http { status, .. }
+            | Self::InvalidResponse { status, .. }
+            | Self::Control { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// What the sync engine should do (see [`crate::classify`]).
+    pub fn class(&self) -> ErrorClass {
+        crate::catalogue::classify(self)
+    }
+
+    /// The catalogue entry: stable code and operator fix (see [`crate::catalogue_entry`]).
+    pub fn catalogue(&self) -> &'static crate::CatalogueEntry {
+        crate::catalogue::catalogue_entry(self)
+    }
+
+    /// True when any carried error matches `pred`.
+    pub fn any_detail(&self, pred: impl Fn(&ErrorDetail) -> bool) -> bool {
+        self.details().iter().any(pred)
+    }
+}
+
+/// What the sync engine should do with an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorClass {
+    /// Intacct is shedding load: re-enqueue with exponential backoff and jitter.
+    Throttled,
+    /// Safe to retry as is (nothing executed, or a read).
+    Transient,
+    /// A write may or may not have executed: probe Intacct before re-posting.
+    UnknownOutcome,
+    /// Credentials are wrong or not authorised: stop the connection and tell the operator.
+    Authentication,
+    /// A human must change data or configuration; retrying unchanged will fail again.
+    NeedsOperator,
+}
+
+/// Texts that mean "too busy, try later" wherever they appear in an error.
+const THROTTLE_MARKERS: &[&str] = &[
+    "XMLGW_JPP0001",
+    "GW-0010",
+    "too many operations",
+    "rate limit exceeded",
+    "try again later",
+];
+
+/// Texts that mean a short outage rather than a data problem.
+const OUTAGE_MARKERS: &[&str] = &["temporarily off-line", "temporarily offline"];
+
+/// True when an Intacct error says the company or client is being throttled.
+pub fn is_throttle_detail(d: &ErrorDetail) -> bool {
+    THROTTLE_MARKERS.iter().any(|m| d.mentions(m))
+}
+
+/// True when an Intacct error announces a maintenance outage.
+pub fn is_outage_detail(d: &ErrorDetail) -> bool {
+    OUTAGE_MARKERS.iter().any(|m| d.mentions(m))
+}
+
+/// True for the authentication errors that mean "this session is no longer valid", which the
+/// client answers with one fresh login.
+pub fn is_invalid_session_detail(d: &ErrorDetail) -> bool {
+    d.mentions("invalid session")
+        || d.mentions("session has expired")
+        || d.mentions("session expired")
+}

@@ -1,0 +1,212 @@
+//! Invoiced → Intacct, as a user sees it: records made in Invoiced arrive in Intacct through
+//! signed webhooks, exactly once, with the rules of the product.
+
+mod common;
+
+use common::World;
+use invoiced::RequestOptions;
+use invoiced::models::{CustomerParams, InvoiceParams, LineItemParams, Metadata};
+use rust_decimal_macros::dec;
+use sandbox::intacct::ObjectKind;
+use sync_engine::config::RecordType;
+use sync_engine::ports::MappingStore;
+
+async fn customer(world: &World, number: &str, name: &str) -> invoiced::models::Customer {
+    world
+        .api
+        .customers()
+        .create(
+            &CustomerParams {
+                name: Some(name.into()),
+                number: Some(number.into()),
+                email: Some(format!("ar@{}.example", number.to_lowercase())),
+                ..CustomerParams::default()
+            },
+            &RequestOptions::default(),
+        )
+        .await
+        .expect("customer created in Invoiced")
+}
+
+fn line(
+    name: &str,
+    quantity: rust_decimal::Decimal,
+    unit: rust_decimal::Decimal,
+    meta: Metadata,
+) -> LineItemParams {
+    LineItemParams {
+        name: Some(name.into()),
+        quantity: Some(quantity),
+        unit_cost: Some(unit),
+        metadata: Some(meta),
+        ..LineItemParams::default()
+    }
+}
+
+async fn invoice(
+    world: &World,
+    customer: &invoiced::models::Customer,
+    number: &str,
+    draft: bool,
+    items: Vec<LineItemParams>,
+) -> invoiced::models::Invoice {
+    world
+        .api
+        .invoices()
+        .create(
+            &InvoiceParams {
+                customer: Some(customer.id),
+                number: Some(number.into()),
+                draft: Some(draft),
+                items: Some(items),
+                ..InvoiceParams::default()
+            },
+            &RequestOptions::default(),
+        )
+        .await
+        .expect("invoice created in Invoiced")
+}
+
+#[tokio::test]
+async fn an_issued_invoice_reaches_intacct_with_its_customer_lines_and_dimensions() {
+    let world = World::start(|_| {}).await;
+    let acme = customer(&world, "CUST-1", "Acme Corp").await;
+    let overrides = Metadata::new()
+        .with("intacct_department", "OPS")
+        .with("intacct_project", "P-7");
+    invoice(
+        &world,
+        &acme,
+        "INV-1001",
+        false,
+        vec![
+            line("Consulting", dec!(2), dec!(150.00), Metadata::new()),
+            line("Licence", dec!(1), dec!(99.99), overrides),
+        ],
+    )
+    .await;
+
+    let replies = world.deliver_new_events().await;
+    assert!(replies.iter().all(|r| r.status == 200), "{replies:?}");
+
+    let customers = world.intacct_records(ObjectKind::Customer);
+    let intacct_customer = customers
+        .iter()
+        .find(|c| c.fields.get("CUSTOMERID").map(String::as_str) == Some("CUST-1"))
+        .expect("customer created in Intacct with the Invoiced number as CUSTOMERID");
+    assert_eq!(intacct_customer.fields["NAME"], "Acme Corp");
+
+    let invoices = world.intacct_records(ObjectKind::ArInvoice);
+    assert_eq!(invoices.len(), 1, "one AR invoice");
+    let ar = &invoices[0];
+    assert_eq!(ar.fields["RECORDID"], "INV-1001");
+    assert_eq!(ar.fields["CUSTOMERID"], "CUST-1");
+    assert_eq!(ar.lines.len(), 2);
+    let amounts: Vec<&str> = ar.lines.iter().map(|l| l["AMOUNT"].as_str()).collect();
+    assert_eq!(amounts, ["300.00", "99.99"]);
+    for l in &ar.lines {
+        assert_eq!(l["ACCOUNTNO"], "4000");
+        assert_eq!(l["LOCATIONID"], "HQ", "default location on every line");
+    }
+    assert_eq!(ar.lines[0]["DEPARTMENTID"], "SALES", "default department");
+    assert_eq!(
+        ar.lines[1]["DEPARTMENTID"], "OPS",
+        "custom field overrides the default"
+    );
+    assert_eq!(ar.lines[1]["PROJECTID"], "P-7");
+
+    let mapping = world
+        .store
+        .mapping_by_intacct(&world.conn, RecordType::Invoice, &ar.recordno.to_string())
+        .await
+        .expect("store")
+        .expect("invoice mapped");
+    assert_eq!(mapping.intacct_number.as_deref(), Some("INV-1001"));
+}
+
+#[tokio::test]
+async fn a_draft_is_not_posted_until_it_is_issued_and_a_redelivery_does_nothing_twice() {
+    let world = World::start(|_| {}).await;
+    let acme = customer(&world, "CUST-2", "Draft Co").await;
+    let draft = invoice(
+        &world,
+        &acme,
+        "INV-2001",
+        true,
+        vec![line("Work", dec!(1), dec!(10), Metadata::new())],
+    )
+    .await;
+    world.deliver_new_events().await;
+    assert!(
+        world.intacct_records(ObjectKind::ArInvoice).is_empty(),
+        "drafts are not posted"
+    );
+
+    world
+        .api
+        .invoices()
+        .update(
+            draft.id,
+            &InvoiceParams {
+                draft: Some(false),
+                ..InvoiceParams::default()
+            },
+            &RequestOptions::default(),
+        )
+        .await
+        .expect("issue the draft");
+    let issued_events = world.new_events();
+    for event in &issued_events {
+        world.deliver(event).await;
+    }
+    assert_eq!(
+        world.intacct_records(ObjectKind::ArInvoice).len(),
+        1,
+        "leaving draft posts it"
+    );
+
+    // Invoiced redelivers the same events (same ids): nothing happens twice.
+    let requests_before = world.intacct.handle.function_calls("create_invoice");
+    for event in &issued_events {
+        let reply = world.deliver(event).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.body["status"], "duplicate");
+    }
+    assert_eq!(
+        world.intacct.handle.function_calls("create_invoice"),
+        requests_before
+    );
+    assert_eq!(world.intacct_records(ObjectKind::ArInvoice).len(), 1);
+}
+
+#[tokio::test]
+async fn a_bad_signature_is_refused_and_nothing_is_stored() {
+    let world = World::start(|_| {}).await;
+    let acme = customer(&world, "CUST-3", "Forged Inc").await;
+    let _ = acme;
+    let event = world.new_events().pop().expect("customer.created event");
+    let body = serde_json::to_vec(&event).expect("body");
+    let forged = world.forged_signature(&body);
+    let reply = world
+        .engine
+        .handle_webhook(world.conn.as_str(), Some(&forged), &body)
+        .await;
+    assert_eq!(reply.status, 401);
+    let missing = world
+        .engine
+        .handle_webhook(world.conn.as_str(), None, &body)
+        .await;
+    assert_eq!(missing.status, 401);
+    assert!(
+        world.intacct_records(ObjectKind::Customer).iter().all(|c| c
+            .fields
+            .get("CUSTOMERID")
+            .map(String::as_str)
+            != Some("CUST-3"))
+    );
+    assert_eq!(
+        world.intacct.handle.requests_total(),
+        0,
+        "Intacct never called"
+    );
+}
