@@ -3,69 +3,13 @@
 
 mod common;
 
-use common::World;
+use common::{World, customer, invoice, line};
 use invoiced::RequestOptions;
-use invoiced::models::{CustomerParams, InvoiceParams, LineItemParams, Metadata};
+use invoiced::models::{InvoiceParams, Metadata};
 use rust_decimal_macros::dec;
 use sandbox::intacct::ObjectKind;
 use sync_engine::config::RecordType;
 use sync_engine::ports::MappingStore;
-
-async fn customer(world: &World, number: &str, name: &str) -> invoiced::models::Customer {
-    world
-        .api
-        .customers()
-        .create(
-            &CustomerParams {
-                name: Some(name.into()),
-                number: Some(number.into()),
-                email: Some(format!("ar@{}.example", number.to_lowercase())),
-                ..CustomerParams::default()
-            },
-            &RequestOptions::default(),
-        )
-        .await
-        .expect("customer created in Invoiced")
-}
-
-fn line(
-    name: &str,
-    quantity: rust_decimal::Decimal,
-    unit: rust_decimal::Decimal,
-    meta: Metadata,
-) -> LineItemParams {
-    LineItemParams {
-        name: Some(name.into()),
-        quantity: Some(quantity),
-        unit_cost: Some(unit),
-        metadata: Some(meta),
-        ..LineItemParams::default()
-    }
-}
-
-async fn invoice(
-    world: &World,
-    customer: &invoiced::models::Customer,
-    number: &str,
-    draft: bool,
-    items: Vec<LineItemParams>,
-) -> invoiced::models::Invoice {
-    world
-        .api
-        .invoices()
-        .create(
-            &InvoiceParams {
-                customer: Some(customer.id),
-                number: Some(number.into()),
-                draft: Some(draft),
-                items: Some(items),
-                ..InvoiceParams::default()
-            },
-            &RequestOptions::default(),
-        )
-        .await
-        .expect("invoice created in Invoiced")
-}
 
 #[tokio::test]
 async fn an_issued_invoice_reaches_intacct_with_its_customer_lines_and_dimensions() {

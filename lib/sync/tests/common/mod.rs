@@ -4,6 +4,12 @@
 
 #![allow(dead_code)]
 
+use invoiced::RequestOptions;
+use invoiced::models::{
+    AppliedTo, CreditNoteApplication, CreditNoteParams, CustomerParams, DocumentType,
+    InvoiceApplication, InvoiceParams, LineItemParams, Metadata, PaymentMethod, PaymentParams,
+};
+use rust_decimal::Decimal;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -196,4 +202,138 @@ impl World {
             invoiced::WebhookSecret::new(SecretString::from("not-the-secret")).expect("secret");
         invoiced::webhook::sign(&secret, body)
     }
+}
+
+// ---- acting like a user in Invoiced ----
+
+pub async fn customer(world: &World, number: &str, name: &str) -> invoiced::models::Customer {
+    world
+        .api
+        .customers()
+        .create(
+            &CustomerParams {
+                name: Some(name.into()),
+                number: Some(number.into()),
+                email: Some(format!("ar@{}.example", number.to_lowercase())),
+                ..CustomerParams::default()
+            },
+            &RequestOptions::default(),
+        )
+        .await
+        .expect("customer created in Invoiced")
+}
+
+pub fn line(
+    name: &str,
+    quantity: rust_decimal::Decimal,
+    unit: rust_decimal::Decimal,
+    meta: Metadata,
+) -> LineItemParams {
+    LineItemParams {
+        name: Some(name.into()),
+        quantity: Some(quantity),
+        unit_cost: Some(unit),
+        metadata: Some(meta),
+        ..LineItemParams::default()
+    }
+}
+
+pub async fn invoice(
+    world: &World,
+    customer: &invoiced::models::Customer,
+    number: &str,
+    draft: bool,
+    items: Vec<LineItemParams>,
+) -> invoiced::models::Invoice {
+    world
+        .api
+        .invoices()
+        .create(
+            &InvoiceParams {
+                customer: Some(customer.id),
+                number: Some(number.into()),
+                draft: Some(draft),
+                items: Some(items),
+                ..InvoiceParams::default()
+            },
+            &RequestOptions::default(),
+        )
+        .await
+        .expect("invoice created in Invoiced")
+}
+
+/// A credit note for `customer` with one line.
+pub async fn credit_note(
+    world: &World,
+    customer: &invoiced::models::Customer,
+    number: &str,
+    amount: Decimal,
+) -> invoiced::models::CreditNote {
+    world
+        .api
+        .credit_notes()
+        .create(
+            &CreditNoteParams {
+                customer: Some(customer.id),
+                number: Some(number.into()),
+                draft: Some(false),
+                items: Some(vec![line("Return", Decimal::ONE, amount, Metadata::new())]),
+                ..CreditNoteParams::default()
+            },
+            &RequestOptions::default(),
+        )
+        .await
+        .expect("credit note created in Invoiced")
+}
+
+/// A row paying an invoice.
+pub fn pays(invoice: &invoiced::models::Invoice, amount: Decimal) -> AppliedTo {
+    AppliedTo::Invoice(InvoiceApplication {
+        id: None,
+        amount,
+        invoice: invoice.id,
+    })
+}
+
+/// A row applying a credit note to an invoice.
+pub fn credits(
+    note: &invoiced::models::CreditNote,
+    invoice: &invoiced::models::Invoice,
+    amount: Decimal,
+) -> AppliedTo {
+    AppliedTo::CreditNote(CreditNoteApplication {
+        id: None,
+        amount,
+        credit_note: note.id,
+        document_type: Some(DocumentType::Invoice),
+        invoice: Some(invoice.id),
+        estimate: None,
+    })
+}
+
+/// A payment of `amount` (cash) for `customer` with the given rows.
+pub async fn payment(
+    world: &World,
+    customer: &invoiced::models::Customer,
+    amount: Decimal,
+    currency: &str,
+    rows: Vec<AppliedTo>,
+) -> invoiced::models::Payment {
+    world
+        .api
+        .payments()
+        .create(
+            &PaymentParams {
+                customer: Some(customer.id),
+                amount: Some(amount),
+                method: Some(PaymentMethod::Check),
+                currency: Some(invoiced::models::Currency::parse(currency).expect("currency")),
+                reference: Some("CHK-100".into()),
+                applied_to: Some(rows),
+                ..PaymentParams::default()
+            },
+            &RequestOptions::default(),
+        )
+        .await
+        .expect("payment recorded in Invoiced")
 }

@@ -367,6 +367,15 @@ impl Engine {
         }) {
             return Ok(Imported::Skipped("reversed in Intacct"));
         }
+        let amount = match decimal(pay, "TRX_TOTALENTERED")? {
+            Some(a) => a,
+            None => decimal(pay, "TOTALENTERED")?.unwrap_or_default(),
+        };
+        if amount.is_zero() {
+            // A credit application (a credit memo or overpayment applied to invoices) moves no
+            // cash; its effect reaches Invoiced through the documents it settles.
+            return Ok(Imported::Skipped("credit application without cash"));
+        }
         let customer_id = text(pay, "CUSTOMERID")
             .ok_or_else(|| bad_data(format!("payment {key} has no customer")))?;
         let Some(customer) = self.customer_for_document(conn, &customer_id).await? else {
@@ -400,10 +409,6 @@ impl Engine {
                 invoice: InvoiceId::new(parse_invoiced(&invoice)?.get()),
             }));
         }
-        let amount = match decimal(pay, "TRX_TOTALENTERED")? {
-            Some(a) => a,
-            None => decimal(pay, "TOTALENTERED")?.unwrap_or_default(),
-        };
         let mut metadata = Metadata::new();
         metadata.insert("intacct_record_no", key.clone());
         let params = PaymentParams {

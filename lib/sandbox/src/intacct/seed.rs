@@ -1,0 +1,150 @@
+//! Deterministic seed data, created through the same functions clients call so every link
+//! (PRRECORDKEY, balances, payment applications) is exactly what a client would produce.
+
+use chrono::NaiveDateTime;
+
+use super::functions::{self, AuthInfo, Ctx};
+use super::request::FunctionCall;
+use super::state::State;
+use super::xml;
+
+/// How much to seed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SeedSpec {
+    /// Customers `C-00001`...
+    pub customers: usize,
+    /// Sales Invoices, round-robin over customers.
+    pub invoices: usize,
+    /// Sales Returns, round-robin over customers.
+    pub returns: usize,
+    /// Payments, each paying one of the first invoices in full.
+    pub payments: usize,
+}
+
+/// Why seeding failed (a bug in the seed templates, reported rather than panicking).
+#[derive(Debug, thiserror::Error)]
+#[error("seeding {what} failed: {detail}")]
+pub struct SeedError {
+    what: String,
+    detail: String,
+}
+
+fn run(
+    state: &mut State,
+    auth: &AuthInfo,
+    now: NaiveDateTime,
+    what: &str,
+    body: &str,
+) -> Result<Option<String>, SeedError> {
+    let fail = |detail: String| SeedError {
+        what: what.to_string(),
+        detail,
+    };
+    let element = xml::parse(body).map_err(|e| fail(e.to_string()))?;
+    let call = FunctionCall {
+        controlid: format!("seed-{what}"),
+        name: element.name.clone(),
+        body: element,
+    };
+    let mut ctx = Ctx {
+        state,
+        now,
+        auth,
+        endpoint: "",
+    };
+    functions::execute(&mut ctx, &call)
+        .map(|s| s.key)
+        .map_err(|errors| {
+            fail(
+                errors
+                    .iter()
+                    .map(|e| e.description2.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })
+}
+
+/// Create the seed records.
+pub fn seed(
+    state: &mut State,
+    spec: SeedSpec,
+    userid: &str,
+    companyid: &str,
+    now: NaiveDateTime,
+) -> Result<(), SeedError> {
+    let auth = AuthInfo {
+        userid: userid.to_string(),
+        companyid: companyid.to_string(),
+        locationid: String::new(),
+    };
+    let customers = spec
+        .customers
+        .max(usize::from(spec.invoices + spec.returns > 0));
+    for n in 1..=customers {
+        let city = ["Austin", "Boston", "Denver", "Seattle"][n % 4];
+        run(
+            state,
+            &auth,
+            now,
+            &format!("customer-{n}"),
+            &format!(
+                "<create><CUSTOMER><CUSTOMERID>C-{n:05}</CUSTOMERID><NAME>Customer {n:05} Ltd</NAME><CURRENCY>USD</CURRENCY><DISPLAYCONTACT><PRINTAS>Customer {n:05} Ltd</PRINTAS><EMAIL1>billing{n}@customer{n}.example</EMAIL1><MAILADDRESS><ADDRESS1>{n} Main St</ADDRESS1><CITY>{city}</CITY><COUNTRYCODE>US</COUNTRYCODE></MAILADDRESS></DISPLAYCONTACT></CUSTOMER></create>"
+            ),
+        )?;
+    }
+    let date = now.date();
+    let split = format!(
+        "<year>{}</year><month>{}</month><day>{}</day>",
+        date.format("%Y"),
+        date.format("%m"),
+        date.format("%d")
+    );
+    let mut invoice_keys = Vec::new();
+    for (doctype, count, prefix) in [
+        ("Sales Invoice", spec.invoices, "INV"),
+        ("Sales Return", spec.returns, "RET"),
+    ] {
+        for n in 1..=count {
+            let customer = (n - 1) % customers + 1;
+            let quantity = n % 5 + 1;
+            let price = 40 + (n * 37) % 460;
+            let docid = run(
+                state,
+                &auth,
+                now,
+                &format!("{prefix}-{n}"),
+                &format!(
+                    "<create_sotransaction><transactiontype>{doctype}</transactiontype><datecreated>{split}</datecreated><customerid>C-{customer:05}</customerid><documentno>{prefix}-{n:05}</documentno><termname>Net 30</termname><datedue>{split}</datedue><sotransitems><sotransitem><itemid>Consulting</itemid><itemdesc>Consulting hours</itemdesc><quantity>{quantity}</quantity><unit>Hour</unit><price>{price}.00</price></sotransitem><sotransitem><itemid>Support</itemid><itemdesc>Support plan</itemdesc><quantity>1</quantity><price>{}.50</price></sotransitem></sotransitems></create_sotransaction>",
+                    n % 90 + 10
+                ),
+            )?;
+            if doctype == "Sales Invoice"
+                && let Some(docid) = docid
+            {
+                invoice_keys.push(docid);
+            }
+        }
+    }
+    for (n, docid) in invoice_keys.iter().take(spec.payments).enumerate() {
+        let Some(doc) = state
+            .store
+            .find(super::store::ObjectKind::SoDocument, "DOCID", docid)
+        else {
+            continue;
+        };
+        let (Some(key), Some(total), Some(customer)) = (
+            doc.get("PRRECORDKEY"),
+            doc.get("TOTAL"),
+            doc.get("CUSTVENDID"),
+        ) else {
+            continue;
+        };
+        let body = format!(
+            "<create_arpayment><customerid>{customer}</customerid><paymentamount>{total}</paymentamount><bankaccountid>BOA</bankaccountid><refid>CHK-{:05}</refid><datereceived>{split}</datereceived><paymentmethod>Printed Check</paymentmethod><arpaymentitem><invoicekey>{key}</invoicekey><amount>{total}</amount></arpaymentitem></create_arpayment>",
+            n + 1
+        );
+        run(state, &auth, now, &format!("payment-{}", n + 1), &body)?;
+    }
+    Ok(())
+}
