@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{World, credit_note, credits, customer, invoice, line, pays, payment};
+use common::{World, credit_note, credits, customer, invoice, line, payment, pays};
 use invoiced::models::{AmountApplication, AppliedTo, Metadata};
 use rust_decimal_macros::dec;
 use sandbox::intacct::ObjectKind;
@@ -21,12 +21,20 @@ fn event_type(event: &Value) -> &str {
 async fn a_payment_that_arrives_before_its_invoice_waits_then_posts_once_the_invoice_lands() {
     let world = World::start(|_| {}).await;
     let acme = customer(&world, "CUST-P1", "Early Payer").await;
-    let inv = invoice(&world, &acme, "INV-P1", false, vec![line("Work", dec!(1), dec!(250), Metadata::new())]).await;
+    let inv = invoice(
+        &world,
+        &acme,
+        "INV-P1",
+        false,
+        vec![line("Work", dec!(1), dec!(250), Metadata::new())],
+    )
+    .await;
     payment(&world, &acme, dec!(250), "usd", vec![pays(&inv, dec!(250))]).await;
 
     let events = world.new_events();
-    let (payment_events, others): (Vec<_>, Vec<_>) =
-        events.into_iter().partition(|e| event_type(e).starts_with("payment."));
+    let (payment_events, others): (Vec<_>, Vec<_>) = events
+        .into_iter()
+        .partition(|e| event_type(e).starts_with("payment."));
     // The payment's webhook overtakes the invoice's.
     for e in &payment_events {
         let reply = world.deliver(e).await;
@@ -40,19 +48,32 @@ async fn a_payment_that_arrives_before_its_invoice_waits_then_posts_once_the_inv
     }
     // The invoice landing released the payment onto the queue.
     let outcomes = world.drain_retries(3).await;
-    assert!(matches!(outcomes.as_slice(), [Outcome::Written { .. }]), "{outcomes:?}");
+    assert!(
+        matches!(outcomes.as_slice(), [Outcome::Written { .. }]),
+        "{outcomes:?}"
+    );
     let payments = world.intacct_records(ObjectKind::ArPayment);
     assert_eq!(payments.len(), 1);
     assert_eq!(world.store.count_parked(&world.conn).await.unwrap(), 0);
     let ar = &world.intacct_records(ObjectKind::ArInvoice)[0];
-    assert_eq!(ar.fields["TOTALDUE"], "0.00", "the invoice is paid in Intacct");
+    assert_eq!(
+        ar.fields["TOTALDUE"], "0.00",
+        "the invoice is paid in Intacct"
+    );
 }
 
 #[tokio::test]
 async fn cash_and_credit_note_lines_post_as_one_payment_and_one_credit_application() {
     let world = World::start(|_| {}).await;
     let acme = customer(&world, "CUST-P2", "Mixed Payer").await;
-    let inv = invoice(&world, &acme, "INV-P2", false, vec![line("Work", dec!(1), dec!(100), Metadata::new())]).await;
+    let inv = invoice(
+        &world,
+        &acme,
+        "INV-P2",
+        false,
+        vec![line("Work", dec!(1), dec!(100), Metadata::new())],
+    )
+    .await;
     let note = credit_note(&world, &acme, "CN-P2", dec!(30)).await;
     world.deliver_new_events().await;
     payment(
@@ -65,7 +86,10 @@ async fn cash_and_credit_note_lines_post_as_one_payment_and_one_credit_applicati
     .await;
     let before = world.intacct.handle.requests_total();
     let replies = world.deliver_new_events().await;
-    assert!(replies.iter().any(|r| r.body["status"] == "written"), "{replies:?}");
+    assert!(
+        replies.iter().any(|r| r.body["status"] == "written"),
+        "{replies:?}"
+    );
 
     let cash: Vec<_> = world
         .intacct_records(ObjectKind::ArPayment)
@@ -77,10 +101,16 @@ async fn cash_and_credit_note_lines_post_as_one_payment_and_one_credit_applicati
     assert_eq!(world.intacct.handle.function_calls("create_arpayment"), 1);
     assert_eq!(world.intacct.handle.function_calls("apply_arpayment"), 1);
     let ar = &world.intacct_records(ObjectKind::ArInvoice)[0];
-    assert_eq!(ar.fields["TOTALDUE"], "0.00", "70 cash + 30 credit settle the invoice");
+    assert_eq!(
+        ar.fields["TOTALDUE"], "0.00",
+        "70 cash + 30 credit settle the invoice"
+    );
     // Reading the payment from Invoiced plus one gateway request (lease-bounded) for the write.
     let gateway_requests = world.intacct.handle.requests_total() - before;
-    assert!(gateway_requests <= 3, "{gateway_requests} gateway requests for one payment");
+    assert!(
+        gateway_requests <= 3,
+        "{gateway_requests} gateway requests for one payment"
+    );
 }
 
 #[tokio::test]
@@ -96,7 +126,14 @@ async fn a_convenience_fee_becomes_its_own_invoice_the_payment_is_applied_to() {
     })
     .await;
     let acme = customer(&world, "CUST-P3", "Card Payer").await;
-    let inv = invoice(&world, &acme, "INV-P3", false, vec![line("Work", dec!(1), dec!(100), Metadata::new())]).await;
+    let inv = invoice(
+        &world,
+        &acme,
+        "INV-P3",
+        false,
+        vec![line("Work", dec!(1), dec!(100), Metadata::new())],
+    )
+    .await;
     world.deliver_new_events().await;
     let paid = payment(
         &world,
@@ -105,7 +142,10 @@ async fn a_convenience_fee_becomes_its_own_invoice_the_payment_is_applied_to() {
         "usd",
         vec![
             pays(&inv, dec!(100)),
-            AppliedTo::ConvenienceFee(AmountApplication { id: None, amount: dec!(3) }),
+            AppliedTo::ConvenienceFee(AmountApplication {
+                id: None,
+                amount: dec!(3),
+            }),
         ],
     )
     .await;
@@ -134,7 +174,14 @@ async fn with_fees_off_the_fee_stays_as_an_overpayment_with_its_dimensions() {
     })
     .await;
     let acme = customer(&world, "CUST-P4", "Card Payer Two").await;
-    let inv = invoice(&world, &acme, "INV-P4", false, vec![line("Work", dec!(1), dec!(100), Metadata::new())]).await;
+    let inv = invoice(
+        &world,
+        &acme,
+        "INV-P4",
+        false,
+        vec![line("Work", dec!(1), dec!(100), Metadata::new())],
+    )
+    .await;
     world.deliver_new_events().await;
     payment(
         &world,
@@ -143,29 +190,60 @@ async fn with_fees_off_the_fee_stays_as_an_overpayment_with_its_dimensions() {
         "usd",
         vec![
             pays(&inv, dec!(100)),
-            AppliedTo::ConvenienceFee(AmountApplication { id: None, amount: dec!(3) }),
+            AppliedTo::ConvenienceFee(AmountApplication {
+                id: None,
+                amount: dec!(3),
+            }),
         ],
     )
     .await;
     world.deliver_new_events().await;
-    assert_eq!(world.intacct_records(ObjectKind::ArInvoice).len(), 1, "no fee invoice");
+    assert_eq!(
+        world.intacct_records(ObjectKind::ArInvoice).len(),
+        1,
+        "no fee invoice"
+    );
     let pay = &world.intacct_records(ObjectKind::ArPayment)[0];
-    assert_eq!(pay.fields["TOTALENTERED"], "103.00", "the whole amount is posted");
-    assert_eq!(pay.fields.get("OVERPAYLOCID").map(String::as_str), Some("OVR"));
+    assert_eq!(
+        pay.fields["TOTALENTERED"], "103.00",
+        "the whole amount is posted"
+    );
+    assert_eq!(
+        pay.fields.get("OVERPAYLOCID").map(String::as_str),
+        Some("OVR")
+    );
 }
 
 #[tokio::test]
 async fn a_voided_payment_is_reversed_in_intacct() {
     let world = World::start(|_| {}).await;
     let acme = customer(&world, "CUST-P5", "Void Payer").await;
-    let inv = invoice(&world, &acme, "INV-P5", false, vec![line("Work", dec!(1), dec!(40), Metadata::new())]).await;
+    let inv = invoice(
+        &world,
+        &acme,
+        "INV-P5",
+        false,
+        vec![line("Work", dec!(1), dec!(40), Metadata::new())],
+    )
+    .await;
     let paid = payment(&world, &acme, dec!(40), "usd", vec![pays(&inv, dec!(40))]).await;
     world.deliver_new_events().await;
-    assert_eq!(world.intacct_records(ObjectKind::ArInvoice)[0].fields["TOTALDUE"], "0.00");
+    assert_eq!(
+        world.intacct_records(ObjectKind::ArInvoice)[0].fields["TOTALDUE"],
+        "0.00"
+    );
 
-    world.api.payments().void(paid.id).await.expect("void in Invoiced");
+    world
+        .api
+        .payments()
+        .void(paid.id)
+        .await
+        .expect("void in Invoiced");
     let replies = world.deliver_new_events().await;
-    assert!(replies.iter().any(|r| r.body["status"] == "written"), "{replies:?}");
+    assert!(
+        replies.iter().any(|r| r.body["status"] == "written"),
+        "{replies:?}"
+    );
     assert_eq!(world.intacct.handle.function_calls("reverse_arpayment"), 1);
     assert_eq!(
         world.intacct_records(ObjectKind::ArInvoice)[0].fields["TOTALDUE"],

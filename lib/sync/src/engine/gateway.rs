@@ -370,9 +370,12 @@ fn failure_code(failure: &WriteFailure) -> String {
 }
 
 /// True when Intacct refused a function because its control id already ran (`uniqueid=true`).
+/// The exact wording is not public; the gateway's texts seen for it say "Control ID in use".
 fn is_duplicate_control_id(error: &intacct::Error) -> bool {
     error.any_detail(|d| {
-        d.mentions("controlid") && (d.mentions("already") || d.mentions("duplicate"))
-            || d.mentions("unique id")
+        d.mentions("control id in use")
+            || d.mentions("controlid in use")
+            || ((d.mentions("control id") || d.mentions("controlid"))
+                && (d.mentions("already") || d.mentions("duplicate")))
     })
 }

@@ -37,6 +37,9 @@ struct NewPayment {
     items: Vec<(String, Decimal)>,
     /// (credit key, invoice key, amount) credit applications.
     credits: Vec<(String, String, Decimal)>,
+    /// `overpaylocid` / `overpaydeptid`: dimensions of the unapplied part.
+    overpay_location: Option<String>,
+    overpay_department: Option<String>,
 }
 
 /// A document money can be applied to, resolved from a key.
@@ -197,6 +200,12 @@ fn payment_fields(
     if let Some(d) = &p.description {
         f.insert("DESCRIPTION".into(), d.clone());
     }
+    if let Some(l) = &p.overpay_location {
+        f.insert("OVERPAYLOCID".into(), l.clone());
+    }
+    if let Some(d) = &p.overpay_department {
+        f.insert("OVERPAYDEPTID".into(), d.clone());
+    }
     match &p.deposit {
         Deposit::Batch(b) => f.insert("PRBATCHKEY".into(), b.clone()),
         Deposit::Bank(b) => f.insert("FINANCIALENTITY".into(), b.clone()),
@@ -274,6 +283,8 @@ pub fn create_arpayment(ctx: &mut Ctx<'_>, body: &Element) -> Outcome {
         currency: body.child_text("currency").map(str::to_string),
         items,
         credits: Vec::new(),
+        overpay_location: body.child_text("overpaylocid").map(str::to_string),
+        overpay_department: body.child_text("overpaydeptid").map(str::to_string),
     };
     let recordno = post(ctx, payment)?;
     Ok(Success {
@@ -355,6 +366,8 @@ pub fn create_generic(ctx: &mut Ctx<'_>, object: &Element) -> Result<RecordNo, V
             currency: object.child_text("CURRENCY").map(str::to_string),
             items,
             credits,
+            overpay_location: None,
+            overpay_department: None,
         },
     )
 }
@@ -407,6 +420,8 @@ pub fn apply_arpayment(ctx: &mut Ctx<'_>, body: &Element) -> Outcome {
         currency,
         items: Vec::new(),
         credits,
+        overpay_location: body.child_text("overpaylocid").map(str::to_string),
+        overpay_department: body.child_text("overpaydeptid").map(str::to_string),
     };
     let recordno = post(ctx, payment)?;
     Ok(Success {
