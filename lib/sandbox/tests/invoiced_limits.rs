@@ -85,6 +85,10 @@ async fn more_concurrent_requests_than_the_limit_get_429_with_the_real_body_and_
         json!({"type": "rate_limit_error", "message": "Too many concurrent requests! You can only make 3 concurrent requests at a time."})
     );
     assert!(limited[0].header("retry-after").is_none());
+    // The Java mock's message is invented, but its `type` is the real one.
+    let mock: Value =
+        serde_json::from_str(include_str!("fixtures/invoiced/error_429_rate_limit.json")).unwrap();
+    assert_eq!(limited[0].json["type"], mock["type"]);
     // Slots are released when requests finish.
     assert_eq!(sandbox.get("/customers").await.status, 200);
     assert_eq!(sandbox.running.handle().request_count("GET /customers"), 9);
@@ -119,10 +123,8 @@ async fn an_error_rate_of_one_fails_every_request_with_an_api_error_and_writes_n
 async fn futures_join_all<F: std::future::Future<Output = T>, T>(
     futures: impl Iterator<Item = F>,
 ) -> Vec<T> {
-    let handles: Vec<_> = futures.map(Box::pin).collect();
-    let mut out = Vec::new();
-    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
-    let mut results: Vec<Option<T>> = (0..pending.len()).map(|_| None).collect();
+    let mut pending: Vec<_> = futures.map(|f| Some(Box::pin(f))).collect();
+    let mut results: Vec<Option<T>> = pending.iter().map(|_| None).collect();
     std::future::poll_fn(|cx| {
         let mut done = true;
         for (slot, result) in pending.iter_mut().zip(results.iter_mut()) {
@@ -143,9 +145,7 @@ async fn futures_join_all<F: std::future::Future<Output = T>, T>(
         }
     })
     .await;
-    out.extend(results.into_iter().flatten());
-    let _: Option<Value> = None;
-    out
+    results.into_iter().flatten().collect()
 }
 
 #[tokio::test]

@@ -169,3 +169,39 @@ async fn paused_deliveries_queue_up_and_reordering_swaps_neighbours_deterministi
         "each held event goes out after the next one"
     );
 }
+
+#[tokio::test]
+async fn a_redirect_is_a_failure_and_410_gone_disables_the_webhook_at_once() {
+    let receiver = Receiver::start(&[302, 410]).await;
+    let sandbox = start().await;
+    let handle = sandbox.running.handle();
+    handle.set_retry_schedule(vec![Duration::from_millis(50); 5]);
+    handle.set_webhook(Some(receiver.url.clone()), SecretString::from("secret"));
+    sandbox.customer("Acme").await;
+
+    let got = receiver.wait_for(2).await;
+    assert_eq!(got.len(), 2, "the 302 is not followed but retried");
+    for _ in 0..100 {
+        if !handle.webhook_settings().enabled {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        !handle.webhook_settings().enabled,
+        "410 Gone disables the webhook"
+    );
+    sandbox.customer("Bravo").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        receiver.received().len(),
+        2,
+        "nothing is sent to a disabled webhook"
+    );
+    let codes: Vec<Option<u16>> = handle
+        .webhook_attempts()
+        .iter()
+        .map(|a| a.status_code)
+        .collect();
+    assert_eq!(codes, vec![Some(302), Some(410)]);
+}

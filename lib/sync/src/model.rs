@@ -71,6 +71,10 @@ pub struct Mapping {
     pub intacct_number: Option<String>,
     /// Where the record was created.
     pub origin: Origin,
+    /// For imported records, Intacct's WHENMODIFIED of the version last imported, so a row
+    /// re-read by the look-back window is recognised as unchanged and not written again.
+    #[serde(default)]
+    pub source_version: Option<String>,
     /// Last time either side was synced.
     pub updated_at: DateTime<Utc>,
 }

@@ -126,6 +126,10 @@ pub async fn spawn(config: IntacctConfig) -> anyhow::Result<RunningIntacct> {
         slot_freed: tokio::sync::Notify::new(),
     });
     let app = server::router(Arc::clone(&shared));
+    // No Nagle delay on responses: clients measure the simulator's latency, not TCP's.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        let _ = tcp.set_nodelay(true);
+    });
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)

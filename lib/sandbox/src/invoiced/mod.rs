@@ -1,6 +1,7 @@
 //! Invoiced simulator: the REST API (customers, contacts, invoices, credit notes, payments,
 //! events) and signed webhooks, reproduced from the backend's documented and observed behaviour
-//! (`/work/shared/reference/invoiced-api.md`), with fault injection and in-process control.
+//! (the project's Invoiced API reference: auth, lists, errors, limits, idempotency, events,
+//! webhooks), with fault injection and in-process control.
 //!
 //! Start it with [`spawn`]; talk to it over HTTP at [`RunningInvoiced::url`] with the API key as
 //! the Basic user name; steer it from tests through [`InvoicedHandle`] or the `/sandbox/...`

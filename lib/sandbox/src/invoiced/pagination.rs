@@ -166,14 +166,12 @@ fn field_matches(value: Option<&Json>, wanted: &str) -> bool {
     }
 }
 
-/// Apply filters, sorting and paging; returns the page and the headers.
-pub fn paginate(
+/// Apply `filter[...]`, `metadata[...]`, the date windows and `sort` to rendered rows.
+fn filter_and_sort(
     spec: ListSpec,
     mut rows: Vec<Json>,
     query: &Query,
-    base_url: &str,
-    path: &str,
-) -> Result<Page, ApiError> {
+) -> Result<Vec<Json>, ApiError> {
     for (field, wanted) in query.bracketed("filter") {
         if !spec.filterable.contains(&field) {
             return Err(ApiError::invalid(format!(
@@ -254,6 +252,33 @@ pub fn paginate(
             .unwrap_or(Ordering::Equal)
     });
 
+    Ok(rows)
+}
+
+/// Whether the query narrows or reorders the list, which needs every row rendered.
+fn needs_rendering(query: &Query) -> bool {
+    query.0.iter().any(|(k, v)| {
+        !v.is_empty()
+            && (k.starts_with("filter[")
+                || k.starts_with("metadata[")
+                || matches!(
+                    k.as_str(),
+                    "sort" | "updated_after" | "updated_before" | "start_date" | "end_date"
+                ))
+    })
+}
+
+/// Apply filters, sorting and paging to records given by id (ascending) and a renderer; returns
+/// the page and the headers. Without filters or a sort only the requested page is rendered, so
+/// walking a large unfiltered list stays cheap.
+pub fn paginate(
+    spec: ListSpec,
+    ids: Vec<i64>,
+    render: impl Fn(i64) -> Option<Json>,
+    query: &Query,
+    base_url: &str,
+    path: &str,
+) -> Result<Page, ApiError> {
     let per_page = match query.get("per_page").map(str::trim) {
         None | Some("") | Some("0") => 100,
         Some(v) => v.parse::<i64>().map(|n| n.clamp(1, 100)).unwrap_or(100),
@@ -263,12 +288,35 @@ pub fn paginate(
         .and_then(|p| p.trim().parse::<i64>().ok())
         .unwrap_or(1)
         .max(1);
-    let total = rows.len() as i64;
+    let (total, page_rows) = if needs_rendering(query) {
+        let rows = filter_and_sort(spec, ids.into_iter().filter_map(&render).collect(), query)?;
+        let total = rows.len() as i64;
+        let start = ((page - 1) * per_page).min(total) as usize;
+        let end = (start + per_page as usize).min(rows.len());
+        (
+            total,
+            rows.into_iter()
+                .skip(start)
+                .take(end - start)
+                .collect::<Vec<_>>(),
+        )
+    } else {
+        let mut ids = ids;
+        if spec.default_desc {
+            ids.reverse();
+        }
+        let total = ids.len() as i64;
+        let start = ((page - 1) * per_page).min(total) as usize;
+        let end = (start + per_page as usize).min(ids.len());
+        (
+            total,
+            ids[start..end]
+                .iter()
+                .filter_map(|id| render(*id))
+                .collect(),
+        )
+    };
     let last = ((total + per_page - 1) / per_page).max(1);
-    let start = ((page - 1) * per_page).min(total) as usize;
-    let end = (start + per_page as usize).min(rows.len());
-    let page_rows: Vec<Json> = rows.drain(start..end).collect();
-
     let link = |n: i64| {
         let mut params: Vec<String> = query
             .0

@@ -4,7 +4,7 @@
 //! idempotency lookup and store) under that lock, so a request is atomic exactly as a database
 //! transaction would make it on the real backend.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::events::{Event, Subject};
@@ -48,6 +48,31 @@ pub enum Seq {
     Transaction,
 }
 
+/// Record kinds with unique, auto-generated numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NumberKind {
+    /// `CUST-0001`.
+    Customer,
+    /// `INV-0001`.
+    Invoice,
+    /// `CN-0001`.
+    CreditNote,
+}
+
+impl NumberKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            NumberKind::Customer => "CUST",
+            NumberKind::Invoice => "INV",
+            NumberKind::CreditNote => "CN",
+        }
+    }
+}
+
+fn normalize_number(number: &str) -> String {
+    number.trim().to_lowercase()
+}
+
 /// Everything the simulated Invoiced account holds.
 #[derive(Debug)]
 pub struct State {
@@ -67,6 +92,10 @@ pub struct State {
     pub idempotency: IdempotencyCache,
     /// Events written since the last drain, for webhook delivery.
     outbox: Vec<i64>,
+    /// Normalised number → owner id, per kind.
+    numbers: HashMap<(NumberKind, String), i64>,
+    /// Last auto-number issued, per kind.
+    number_counters: HashMap<NumberKind, u64>,
     /// Seconds added to the wall clock (tests move time forward to reach due dates).
     pub clock_offset: i64,
     seq: Sequences,
@@ -83,6 +112,8 @@ impl Default for State {
             events: Vec::new(),
             idempotency: IdempotencyCache::default(),
             outbox: Vec::new(),
+            numbers: HashMap::new(),
+            number_counters: HashMap::new(),
             clock_offset: 0,
             seq: Sequences {
                 customer: 1000,
@@ -126,35 +157,37 @@ impl State {
     }
 
     /// The next free `PREFIX-NNNN` number, e.g. `INV-0001` (the backend's default numbering).
-    pub fn next_number(&self, prefix: &str, taken: impl Fn(&str) -> bool) -> String {
-        (1..)
-            .map(|n| format!("{prefix}-{n:04}"))
-            .find(|candidate| !taken(candidate))
-            .unwrap_or_else(|| format!("{prefix}-X"))
+    /// A per-kind counter plus the number index keep this O(1) however many records exist.
+    pub fn next_number(&mut self, kind: NumberKind) -> String {
+        loop {
+            let counter = self.number_counters.entry(kind).or_insert(0);
+            *counter += 1;
+            let candidate = format!("{}-{:04}", kind.prefix(), counter);
+            if !self.number_taken(kind, &candidate, None) {
+                return candidate;
+            }
+        }
     }
 
-    /// Whether a customer number is already used by another customer (case-insensitive, trimmed).
-    pub fn customer_number_taken(&self, number: &str, except: Option<i64>) -> bool {
-        let wanted = number.trim().to_lowercase();
-        self.customers
-            .values()
-            .any(|c| Some(c.id) != except && c.number.trim().to_lowercase() == wanted)
+    /// Whether a document or customer number is used by another record of the kind; compared
+    /// case-insensitively after trimming, as the backend does.
+    pub fn number_taken(&self, kind: NumberKind, number: &str, except: Option<i64>) -> bool {
+        self.numbers
+            .get(&(kind, normalize_number(number)))
+            .is_some_and(|owner| Some(*owner) != except)
     }
 
-    /// Whether an invoice number is taken.
-    pub fn invoice_number_taken(&self, number: &str, except: Option<i64>) -> bool {
-        let wanted = number.trim().to_lowercase();
-        self.invoices
-            .values()
-            .any(|i| Some(i.id) != except && i.number.trim().to_lowercase() == wanted)
+    /// Record that `id` now carries `new` (and no longer `old`).
+    pub fn index_number(&mut self, kind: NumberKind, old: Option<&str>, new: &str, id: i64) {
+        if let Some(old) = old {
+            self.numbers.remove(&(kind, normalize_number(old)));
+        }
+        self.numbers.insert((kind, normalize_number(new)), id);
     }
 
-    /// Whether a credit note number is taken.
-    pub fn credit_note_number_taken(&self, number: &str, except: Option<i64>) -> bool {
-        let wanted = number.trim().to_lowercase();
-        self.credit_notes
-            .values()
-            .any(|c| Some(c.id) != except && c.number.trim().to_lowercase() == wanted)
+    /// Free a deleted record's number.
+    pub fn release_number(&mut self, kind: NumberKind, number: &str) {
+        self.numbers.remove(&(kind, normalize_number(number)));
     }
 
     /// The object as events carry it: documents, contacts and payments have `customer`

@@ -32,6 +32,7 @@ fn mapping(connection: &ConnectionId, invoiced: &str, intacct: &str) -> Mapping 
         intacct_key: intacct.into(),
         intacct_number: Some(format!("INV-{invoiced}")),
         origin: Origin::Invoiced,
+        source_version: None,
         updated_at: t0(),
     }
 }

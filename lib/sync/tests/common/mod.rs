@@ -108,8 +108,10 @@ impl World {
             .expect("secrets"),
         );
         let queue = Arc::new(MemoryQueue::new());
-        let mut settings = EngineSettings::default();
-        settings.lease_wait = std::time::Duration::from_secs(2);
+        let settings = EngineSettings {
+            lease_wait: std::time::Duration::from_secs(2),
+            ..EngineSettings::default()
+        };
         let engine = Engine::new(
             store.clone(),
             queue.clone(),

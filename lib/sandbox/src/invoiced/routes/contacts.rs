@@ -109,11 +109,12 @@ pub fn delete(state: &mut State, customer: i64, id: i64) -> Result<Reply, ApiErr
 /// `GET /customers/:id/contacts`.
 pub fn list(state: &State, customer: i64, req: &Req<'_>) -> Result<Reply, ApiError> {
     require_customer(state, customer)?;
-    let rows = state
+    let ids = state
         .contacts
         .values()
         .filter(|c| c.customer_id == customer)
-        .map(Contact::render)
+        .map(|c| c.id)
         .collect();
-    paginate(SPEC, rows, req.query, req.base_url, req.path).map(Reply::list)
+    let render = |id| state.contacts.get(&id).map(Contact::render);
+    paginate(SPEC, ids, render, req.query, req.base_url, req.path).map(Reply::list)
 }

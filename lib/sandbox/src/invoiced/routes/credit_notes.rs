@@ -11,7 +11,7 @@ use crate::invoiced::events::Subject;
 use crate::invoiced::input::{self, Body, patch_bool, patch_text};
 use crate::invoiced::models::{CreditNote, DocumentLines};
 use crate::invoiced::pagination::{ListSpec, Query, paginate};
-use crate::invoiced::store::{Seq, State};
+use crate::invoiced::store::{NumberKind, Seq, State};
 
 const SPEC: ListSpec = ListSpec {
     filterable: &[
@@ -50,7 +50,7 @@ fn apply(state: &mut State, note: &mut CreditNote, body: &Body) -> Result<(), Ap
         note.name = name.unwrap_or_else(|| "Credit Note".into());
     }
     if let Some(number) = input::text(body, "number")?.flatten() {
-        if state.credit_note_number_taken(&number, Some(note.id)) {
+        if state.number_taken(NumberKind::CreditNote, &number, Some(note.id)) {
             return Err(ApiError::invalid_param(
                 format!("The given credit note number has already been taken: {number}"),
                 "number",
@@ -128,9 +128,10 @@ pub fn insert(state: &mut State, body: &Body) -> Result<CreditNote, ApiError> {
     };
     apply(state, &mut note, body)?;
     if note.number.is_empty() {
-        note.number = state.next_number("CN", |n| state.credit_note_number_taken(n, None));
+        note.number = state.next_number(NumberKind::CreditNote);
     }
     note.id = state.next_id(Seq::CreditNote);
+    state.index_number(NumberKind::CreditNote, None, &note.number, note.id);
     state.credit_notes.insert(note.id, note.clone());
     state.emit_created(Subject::CreditNote(note.id));
     Ok(note)
@@ -180,6 +181,13 @@ pub fn update(state: &mut State, id: i64, body: &Body) -> Result<Reply, ApiError
     if Some(&note) != state.credit_notes.get(&id) {
         note.updated_at = state.now();
     }
+    let old_number = state.credit_notes.get(&id).map(|n| n.number.clone());
+    state.index_number(
+        NumberKind::CreditNote,
+        old_number.as_deref(),
+        &note.number,
+        id,
+    );
     state.credit_notes.insert(id, note.clone());
     state.emit_updated(Subject::CreditNote(id), before);
     Ok(Reply::ok(note.render()))
@@ -217,24 +225,31 @@ pub fn delete(state: &mut State, id: i64) -> Result<Reply, ApiError> {
     if let Some(last) = state.event_object(Subject::CreditNote(id)) {
         state.emit_deleted(Subject::CreditNote(id), last);
     }
-    state.credit_notes.remove(&id);
+    if let Some(gone) = state.credit_notes.remove(&id) {
+        state.release_number(NumberKind::CreditNote, &gone.number);
+    }
     Ok(Reply::no_content())
 }
 
 /// `GET /credit_notes`.
 pub fn list(state: &State, req: &Req<'_>) -> Result<Reply, ApiError> {
-    let rows = state
+    // Narrow a look-up by number from the stored field before rendering anything.
+    let number = req.query.get("filter[number]");
+    let ids = state
         .credit_notes
-        .values()
-        .map(|n| {
-            let doc = n
-                .render()
-                .set("amount_applied_to_invoice", n.amount_applied_to_invoice)
-                .set("date_voided", n.date_voided)
-                .set("voided", n.voided);
-            expand_customer(state, doc, req.query)
-        })
+        .iter()
+        .filter(|(_, d)| number.is_none_or(|n| d.number == n))
+        .map(|(id, _)| *id)
         .collect();
-    let (page, headers) = paginate(SPEC, rows, req.query, req.base_url, req.path)?;
+    let render = |id| {
+        let n = state.credit_notes.get(&id)?;
+        let doc = n
+            .render()
+            .set("amount_applied_to_invoice", n.amount_applied_to_invoice)
+            .set("date_voided", n.date_voided)
+            .set("voided", n.voided);
+        Some(expand_customer(state, doc, req.query))
+    };
+    let (page, headers) = paginate(SPEC, ids, render, req.query, req.base_url, req.path)?;
     Ok(Reply::list((super::strip(page, HIDDEN), headers)))
 }

@@ -4,7 +4,6 @@
 
 use super::{Reply, Req};
 use crate::invoiced::error::ApiError;
-use crate::invoiced::events::Event;
 use crate::invoiced::pagination::{ListSpec, paginate};
 use crate::invoiced::store::State;
 
@@ -43,7 +42,7 @@ pub fn list(state: &State, req: &Req<'_>) -> Result<Reply, ApiError> {
             Some((kind, id))
         }
     };
-    let rows = state
+    let ids = state
         .events
         .iter()
         .filter(|e| object_type.is_none_or(|t| e.object_type == t))
@@ -52,7 +51,12 @@ pub fn list(state: &State, req: &Req<'_>) -> Result<Reply, ApiError> {
                 .as_ref()
                 .is_none_or(|(k, i)| e.related.iter().any(|(rk, ri)| rk == k && ri == i))
         })
-        .map(Event::render)
+        .map(|e| e.id)
         .collect();
-    paginate(SPEC, rows, req.query, req.base_url, req.path).map(Reply::list)
+    // Events are stored in ascending id order, so a binary search finds each one.
+    let render = |id| {
+        let at = state.events.binary_search_by_key(&id, |e| e.id).ok()?;
+        Some(state.events[at].render())
+    };
+    paginate(SPEC, ids, render, req.query, req.base_url, req.path).map(Reply::list)
 }

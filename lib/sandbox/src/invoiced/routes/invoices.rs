@@ -9,7 +9,7 @@ use crate::invoiced::events::Subject;
 use crate::invoiced::input::{self, Body, patch_bool, patch_text};
 use crate::invoiced::models::{DocumentLines, Invoice};
 use crate::invoiced::pagination::{ListSpec, Query, paginate};
-use crate::invoiced::store::{Seq, State};
+use crate::invoiced::store::{NumberKind, Seq, State};
 
 const SPEC: ListSpec = ListSpec {
     filterable: &[
@@ -76,7 +76,7 @@ fn apply(state: &mut State, invoice: &mut Invoice, body: &Body) -> Result<(), Ap
         invoice.name = name.unwrap_or_else(|| "Invoice".into());
     }
     if let Some(number) = input::text(body, "number")?.flatten() {
-        if state.invoice_number_taken(&number, Some(invoice.id)) {
+        if state.number_taken(NumberKind::Invoice, &number, Some(invoice.id)) {
             return Err(ApiError::invalid_param(
                 format!("The given invoice number has already been taken: {number}"),
                 "number",
@@ -160,10 +160,11 @@ pub fn insert(state: &mut State, body: &Body) -> Result<Invoice, ApiError> {
         invoice.due_date = due_from_terms(invoice.date, invoice.payment_terms.as_deref());
     }
     if invoice.number.is_empty() {
-        invoice.number = state.next_number("INV", |n| state.invoice_number_taken(n, None));
+        invoice.number = state.next_number(NumberKind::Invoice);
     }
     invoice.id = state.next_id(Seq::Invoice);
     settle(&mut invoice, now, false);
+    state.index_number(NumberKind::Invoice, None, &invoice.number, invoice.id);
     state.invoices.insert(invoice.id, invoice.clone());
     state.emit_created(Subject::Invoice(invoice.id));
     Ok(invoice)
@@ -210,6 +211,13 @@ pub fn update(state: &mut State, id: i64, body: &Body) -> Result<Reply, ApiError
     if Some(&invoice) != state.invoices.get(&id) {
         invoice.updated_at = now;
     }
+    let old_number = state.invoices.get(&id).map(|i| i.number.clone());
+    state.index_number(
+        NumberKind::Invoice,
+        old_number.as_deref(),
+        &invoice.number,
+        id,
+    );
     state.invoices.insert(id, invoice.clone());
     state.emit_updated(Subject::Invoice(id), before);
     Ok(Reply::ok(invoice.render(now)))
@@ -258,7 +266,9 @@ pub fn delete(state: &mut State, id: i64) -> Result<Reply, ApiError> {
     if let Some(last) = state.event_object(Subject::Invoice(id)) {
         state.emit_deleted(Subject::Invoice(id), last);
     }
-    state.invoices.remove(&id);
+    if let Some(gone) = state.invoices.remove(&id) {
+        state.release_number(NumberKind::Invoice, &gone.number);
+    }
     Ok(Reply::no_content())
 }
 
@@ -276,22 +286,27 @@ const HIDDEN: &[&str] = &[
 /// `GET /invoices`.
 pub fn list(state: &State, req: &Req<'_>) -> Result<Reply, ApiError> {
     let now = state.now();
-    let rows = state
+    // Narrow a look-up by number from the stored field before rendering anything.
+    let number = req.query.get("filter[number]");
+    let ids = state
         .invoices
-        .values()
-        .map(|i| {
-            let doc = i
-                .render(now)
-                .set("amount_credited", i.amount_credited)
-                .set("amount_paid", i.amount_paid)
-                .set("date_paid", i.date_paid)
-                .set("date_voided", i.date_voided)
-                .set("sent", i.sent)
-                .set("viewed", i.viewed)
-                .set("voided", i.voided);
-            expand_customer(state, doc, req.query)
-        })
+        .iter()
+        .filter(|(_, d)| number.is_none_or(|n| d.number == n))
+        .map(|(id, _)| *id)
         .collect();
-    let (page, headers) = paginate(SPEC, rows, req.query, req.base_url, req.path)?;
+    let render = |id| {
+        let i = state.invoices.get(&id)?;
+        let doc = i
+            .render(now)
+            .set("amount_credited", i.amount_credited)
+            .set("amount_paid", i.amount_paid)
+            .set("date_paid", i.date_paid)
+            .set("date_voided", i.date_voided)
+            .set("sent", i.sent)
+            .set("viewed", i.viewed)
+            .set("voided", i.voided);
+        Some(expand_customer(state, doc, req.query))
+    };
+    let (page, headers) = paginate(SPEC, ids, render, req.query, req.base_url, req.path)?;
     Ok(Reply::list((super::strip(page, HIDDEN), headers)))
 }

@@ -286,18 +286,16 @@ pub fn void(state: &mut State, id: i64) -> Result<Reply, ApiError> {
 /// `GET /payments`.
 pub fn list(state: &State, req: &Req<'_>) -> Result<Reply, ApiError> {
     let include = include_applied(req.query);
-    let rows = state
-        .payments
-        .values()
-        .map(|p| {
-            let doc = p
-                .render(include)
-                .set("applied", !p.applied_to.is_empty())
-                .set("date_voided", p.date_voided);
-            expand_customer(state, doc, req.query)
-        })
-        .collect();
-    let (page, headers) = paginate(SPEC, rows, req.query, req.base_url, req.path)?;
+    let ids = state.payments.keys().copied().collect();
+    let render = |id| {
+        let p = state.payments.get(&id)?;
+        let doc = p
+            .render(include)
+            .set("applied", !p.applied_to.is_empty())
+            .set("date_voided", p.date_voided);
+        Some(expand_customer(state, doc, req.query))
+    };
+    let (page, headers) = paginate(SPEC, ids, render, req.query, req.base_url, req.path)?;
     Ok(Reply::list((
         super::strip(page, &["applied", "date_voided"]),
         headers,

@@ -10,8 +10,8 @@ use crate::config::{ConnectionId, RecordType};
 use crate::model::Mapping;
 use crate::ports::{MappingStore, StoreResult};
 
-const COLUMNS: &str =
-    "connection, record_type, invoiced_id, intacct_key, intacct_number, origin, updated_at";
+const COLUMNS: &str = "connection, record_type, invoiced_id, intacct_key, intacct_number, origin, updated_at, \
+     source_version";
 
 fn mapping_from_row(row: &Row<'_>) -> rusqlite::Result<Mapping> {
     Ok(Mapping {
@@ -22,6 +22,7 @@ fn mapping_from_row(row: &Row<'_>) -> rusqlite::Result<Mapping> {
         intacct_number: row.get(4)?,
         origin: get_name(row, 5)?,
         updated_at: get_instant(row, 6)?,
+        source_version: row.get(7)?,
     })
 }
 
@@ -55,11 +56,12 @@ fn put(tx: &Transaction<'_>, mapping: &Mapping) -> Result<(), DbError> {
     let record_type = name(&mapping.record_type)?;
     let written = tx.execute(
         &format!(
-            "INSERT INTO mappings ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO mappings ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (connection, record_type, invoiced_id) DO UPDATE SET
                  intacct_number = excluded.intacct_number,
                  origin = excluded.origin,
-                 updated_at = excluded.updated_at
+                 updated_at = excluded.updated_at,
+                 source_version = excluded.source_version
              WHERE mappings.intacct_key = excluded.intacct_key"
         ),
         params![
@@ -70,6 +72,7 @@ fn put(tx: &Transaction<'_>, mapping: &Mapping) -> Result<(), DbError> {
             mapping.intacct_number,
             mapping.origin.as_str(),
             instant(mapping.updated_at)?,
+            mapping.source_version,
         ],
     );
     match written {

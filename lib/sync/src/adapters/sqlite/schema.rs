@@ -27,6 +27,7 @@ CREATE TABLE mappings (
     intacct_number TEXT,
     origin         TEXT NOT NULL,
     updated_at     INTEGER NOT NULL,
+    source_version TEXT,
     PRIMARY KEY (connection, record_type, invoiced_id),
     UNIQUE (connection, record_type, intacct_key)
 ) STRICT;

@@ -15,7 +15,7 @@ use invoiced::models::{
 use rust_decimal::Decimal;
 
 use super::super::gateway::{CallError, WriteFailure, intacct_failure};
-use super::super::write::invoiced_failure;
+use super::super::write::{IMPORTED_MARKER, Link, invoiced_failure};
 use super::super::{Connection, Engine};
 use super::{Imported, Stream};
 use crate::config::RecordType;
@@ -73,8 +73,11 @@ fn currency(row: &Record) -> Option<Currency> {
 }
 
 /// The children of a nested collection, whatever Intacct names each child.
-fn children<'r>(row: &'r Record, collection: &str) -> Vec<&'r Record> {
-    row.nested(collection)
+/// The collection may also appear as an empty leaf of the same name (a header field listing),
+/// so the nested occurrence is searched for rather than taking the first.
+fn children<'r>(row: &'r Record, collection: &'r str) -> Vec<&'r Record> {
+    row.all(collection)
+        .find_map(|f| f.as_record())
         .map(|c| c.fields().filter_map(|(_, f)| f.as_record()).collect())
         .unwrap_or_default()
 }
@@ -83,7 +86,7 @@ fn customer_params(row: &Record) -> CustomerParams {
     let contact = |f: &str| text(row, &format!("DISPLAYCONTACT.{f}"));
     let mut metadata = Metadata::new();
     if let Some(key) = text(row, "RECORDNO") {
-        metadata.insert("intacct_record_no", key);
+        metadata.insert(IMPORTED_MARKER, key);
     }
     CustomerParams {
         name: text(row, "NAME"),
@@ -132,15 +135,34 @@ impl Engine {
             .mapping_by_intacct(&conn.config.id, RecordType::Customer, &key)
             .await?;
         let params = customer_params(row);
+        let version = text(row, "WHENMODIFIED");
         if let Some(m) = &mapping {
             let id = parse_invoiced(m)?;
             if m.origin == Origin::Invoiced {
                 return Ok((Imported::Skipped("written by us from Invoiced"), Some(id)));
             }
+            if version.is_some() && m.source_version == version {
+                return Ok((
+                    Imported::Skipped("unchanged since it was imported"),
+                    Some(id),
+                ));
+            }
             conn.invoiced
                 .update_customer(id, &params)
                 .await
                 .map_err(invoiced_failure)?;
+            self.record_written(
+                conn,
+                Link {
+                    record_type: RecordType::Customer,
+                    invoiced_id: &m.invoiced_id,
+                    intacct_key: &key,
+                    intacct_number: m.intacct_number.clone(),
+                    origin: Origin::Intacct,
+                    source_version: version,
+                },
+            )
+            .await?;
             return Ok((Imported::Written, Some(id)));
         }
         let number = text(row, "CUSTOMERID");
@@ -168,11 +190,14 @@ impl Engine {
         };
         self.record_written(
             conn,
-            RecordType::Customer,
-            &customer.id.to_string(),
-            &key,
-            number,
-            Origin::Intacct,
+            Link {
+                record_type: RecordType::Customer,
+                invoiced_id: &customer.id.to_string(),
+                intacct_key: &key,
+                intacct_number: number,
+                origin: Origin::Intacct,
+                source_version: version,
+            },
         )
         .await?;
         Ok((Imported::Written, Some(customer.id)))
@@ -280,7 +305,7 @@ impl Engine {
             }
         }
         let mut metadata = Metadata::new();
-        metadata.insert("intacct_record_no", key.clone());
+        metadata.insert(IMPORTED_MARKER, key.clone());
         if let Some(t) = text(doc, "DOCPARID") {
             metadata.insert("intacct_document_type", t);
         }
@@ -332,11 +357,14 @@ impl Engine {
         };
         self.record_written(
             conn,
-            target,
-            &created_id,
-            &key,
-            Some(number),
-            Origin::Intacct,
+            Link {
+                record_type: target,
+                invoiced_id: &created_id,
+                intacct_key: &key,
+                intacct_number: Some(number),
+                origin: Origin::Intacct,
+                source_version: None,
+            },
         )
         .await?;
         Ok(Imported::Written)
@@ -382,14 +410,12 @@ impl Engine {
             return Ok(Imported::Skipped("the customer is inactive"));
         };
         let mut applied = Vec::new();
-        for detail in children(pay, "ARPYMTDETAILS") {
-            let Some(invoice_key) = text(detail, "RECORDKEY") else {
+        // `read` lists what a payment paid under INVOICES (record, type, applied amount).
+        for application in children(pay, "INVOICES") {
+            let Some(invoice_key) = text(application, "RECORD") else {
                 continue;
             };
-            let amount = match decimal(detail, "TRX_PAYMENTAMOUNT")? {
-                Some(a) => a,
-                None => decimal(detail, "PAYMENTAMOUNT")?.unwrap_or_default(),
-            };
+            let amount = decimal(application, "APPLIEDAMOUNT")?.unwrap_or_default();
             let Some(invoice) = self
                 .store
                 .mapping_by_intacct(&conn.config.id, RecordType::Invoice, &invoice_key)
@@ -410,7 +436,7 @@ impl Engine {
             }));
         }
         let mut metadata = Metadata::new();
-        metadata.insert("intacct_record_no", key.clone());
+        metadata.insert(IMPORTED_MARKER, key.clone());
         let params = PaymentParams {
             customer: Some(customer),
             date: date(pay, "RECEIPTDATE")?.map(instant),
@@ -429,11 +455,14 @@ impl Engine {
             .map_err(invoiced_failure)?;
         self.record_written(
             conn,
-            RecordType::Payment,
-            &payment.id.to_string(),
-            &key,
-            text(pay, "DOCNUMBER"),
-            Origin::Intacct,
+            Link {
+                record_type: RecordType::Payment,
+                invoiced_id: &payment.id.to_string(),
+                intacct_key: &key,
+                intacct_number: text(pay, "DOCNUMBER"),
+                origin: Origin::Intacct,
+                source_version: None,
+            },
         )
         .await?;
         Ok(Imported::Written)

@@ -41,13 +41,11 @@ pub fn after_filter(pass: Pass, after: Option<KeysetPosition>) -> Option<Filter>
             ]))
         }
         (Pass::ByRecordNo, after) => after.map(|p| Filter::gt("RECORDNO", p.record_no.to_string())),
-        (Pass::NullModified, after) => {
-            let mut parts = vec![Filter::is_null("WHENMODIFIED")];
-            if let Some(p) = after {
-                parts.push(Filter::gt("RECORDNO", p.record_no.to_string()));
-            }
-            Some(Filter::And(parts))
-        }
+        (Pass::NullModified, None) => Some(Filter::is_null("WHENMODIFIED")),
+        (Pass::NullModified, Some(p)) => Some(Filter::And(vec![
+            Filter::is_null("WHENMODIFIED"),
+            Filter::gt("RECORDNO", p.record_no.to_string()),
+        ])),
     }
 }
 

@@ -11,6 +11,7 @@ mod import;
 pub mod keyset;
 
 use chrono::{NaiveDate, NaiveDateTime};
+use futures::StreamExt;
 use intacct::functions::{Filter, Read};
 use intacct::{Record, Request};
 use std::collections::HashMap;
@@ -27,6 +28,8 @@ use keyset::{PAGE_SIZE, Pass, page_query, rewind};
 
 /// Keys per `read` call (Intacct's limit).
 const READ_KEYS: usize = 100;
+/// Rows of one page imported at once: well under Invoiced's 20 requests in flight per key.
+const IMPORT_CONCURRENCY: usize = 8;
 
 /// One source of records in Intacct.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,14 +376,27 @@ impl Engine {
                 Ok(full) => full,
                 Err(failure) => return self.stream_failed(conn, stream, report, failure).await,
             };
+            // Rows of a page are independent (a shared customer is created once thanks to
+            // its idempotency key), so they are imported a few at a time; the outcomes come
+            // back in page order, which is what the cursor needs.
+            let outcomes: Vec<_> =
+                futures::stream::iter(scanned.into_iter().map(|(key, position)| {
+                    let record = full.remove(&key);
+                    async move {
+                        let outcome = match record {
+                            // Deleted between the scan and the read: nothing to import.
+                            None => Ok(Imported::Skipped("deleted in Intacct while being read")),
+                            Some(record) => self.import_row(conn, stream, &record).await,
+                        };
+                        (key, position, outcome)
+                    }
+                }))
+                .buffered(IMPORT_CONCURRENCY)
+                .collect()
+                .await;
             let mut last = after;
-            for (key, position) in scanned {
+            for (key, position, outcome) in outcomes {
                 report.rows += 1;
-                let outcome = match full.remove(&key) {
-                    // Deleted between the scan and the read: nothing to import.
-                    None => Ok(Imported::Skipped("deleted in Intacct while being read")),
-                    Some(record) => self.import_row(conn, stream, &record).await,
-                };
                 match outcome {
                     Ok(Imported::Written) => {
                         report.imported += 1;

@@ -13,7 +13,7 @@ use super::super::gateway::{
     CallError, ExactlyOnce, Probe, WriteFailure, first_key, intacct_failure,
 };
 use super::super::{Connection, Engine, Outcome};
-use super::{call_id, invoiced_failure, parse_id, skipped};
+use super::{IMPORTED_MARKER, Link, call_id, invoiced_failure, parse_id, skipped};
 use crate::config::{CustomerMatching, CustomerSource, RecordType};
 use crate::model::{IntentKey, Mapping, Operation, Origin, WorkItem};
 
@@ -99,6 +99,9 @@ impl Engine {
             .store
             .mapping_by_invoiced(&conn.config.id, RecordType::Customer, &work.invoiced_id)
             .await?;
+        if customer.metadata.text(IMPORTED_MARKER).is_some() {
+            return Ok(skipped("the customer came from Intacct, which owns it"));
+        }
         match mapping {
             Some(m) if m.origin == Origin::Intacct => Ok(skipped(
                 "the customer came from (or was matched in) Intacct, which owns it",
@@ -177,11 +180,14 @@ impl Engine {
         {
             self.record_written(
                 conn,
-                RecordType::Customer,
-                &customer.id.to_string(),
-                &record_no,
-                Some(found_id.clone()),
-                Origin::Intacct,
+                Link {
+                    record_type: RecordType::Customer,
+                    invoiced_id: &customer.id.to_string(),
+                    intacct_key: &record_no,
+                    intacct_number: Some(found_id.clone()),
+                    origin: Origin::Intacct,
+                    source_version: None,
+                },
             )
             .await?;
             return Ok((record_no, found_id));
@@ -210,11 +216,14 @@ impl Engine {
             .await?;
         self.record_written(
             conn,
-            RecordType::Customer,
-            &customer.id.to_string(),
-            &record_no,
-            Some(number.clone()),
-            Origin::Invoiced,
+            Link {
+                record_type: RecordType::Customer,
+                invoiced_id: &customer.id.to_string(),
+                intacct_key: &record_no,
+                intacct_number: Some(number.clone()),
+                origin: Origin::Invoiced,
+                source_version: None,
+            },
         )
         .await?;
         Ok((record_no, number))
@@ -293,11 +302,14 @@ impl Engine {
         }
         self.record_written(
             conn,
-            RecordType::Customer,
-            &customer.id.to_string(),
-            &mapping.intacct_key,
-            Some(number),
-            Origin::Invoiced,
+            Link {
+                record_type: RecordType::Customer,
+                invoiced_id: &customer.id.to_string(),
+                intacct_key: &mapping.intacct_key,
+                intacct_number: Some(number),
+                origin: Origin::Invoiced,
+                source_version: None,
+            },
         )
         .await?;
         Ok(Outcome::Written {

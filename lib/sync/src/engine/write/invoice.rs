@@ -11,7 +11,9 @@ use invoiced::models::{Invoice, InvoiceId, InvoiceStatus};
 
 use super::super::gateway::{ExactlyOnce, Probe, WriteFailure, first_key};
 use super::super::{Connection, Engine, Outcome};
-use super::{before_start, call_id, day, invoiced_failure, parse_id, skipped};
+use super::{
+    IMPORTED_MARKER, Link, before_start, call_id, day, invoiced_failure, parse_id, skipped,
+};
 use crate::config::RecordType;
 use crate::mapping::lines::{DocumentKind, DocumentTotals, LineContext, document_lines};
 use crate::model::{IntentKey, Operation, Origin, WorkItem};
@@ -30,8 +32,10 @@ impl Engine {
             .store
             .mapping_by_invoiced(&conn.config.id, RecordType::Invoice, &work.invoiced_id)
             .await?;
-        if let Some(m) = &mapping
-            && m.origin == Origin::Intacct
+        if invoice.metadata.text(IMPORTED_MARKER).is_some()
+            || mapping
+                .as_ref()
+                .is_some_and(|m| m.origin == Origin::Intacct)
         {
             return Ok(skipped(
                 "the invoice came from Intacct; edits are never written back",
@@ -122,11 +126,14 @@ impl Engine {
             .await?;
         self.record_written(
             conn,
-            RecordType::Invoice,
-            &invoice.id.to_string(),
-            &key,
-            Some(number),
-            Origin::Invoiced,
+            Link {
+                record_type: RecordType::Invoice,
+                invoiced_id: &invoice.id.to_string(),
+                intacct_key: &key,
+                intacct_number: Some(number),
+                origin: Origin::Invoiced,
+                source_version: None,
+            },
         )
         .await?;
         Ok(key)

@@ -163,24 +163,23 @@ impl Engine {
         Ok(())
     }
 
-    /// Records the mapping of a record written to Intacct and releases the work that waited
+    /// Records the mapping of a record now in both systems and releases the work that waited
     /// for it.
     pub(crate) async fn record_written(
         &self,
         conn: &Connection,
-        record_type: RecordType,
-        invoiced_id: &str,
-        intacct_key: &str,
-        intacct_number: Option<String>,
-        origin: Origin,
+        link: Link<'_>,
     ) -> Result<(), WriteFailure> {
+        let record_type = link.record_type;
+        let invoiced_id = link.invoiced_id;
         let mapping = Mapping {
             connection: conn.config.id.clone(),
             record_type,
             invoiced_id: invoiced_id.to_owned(),
-            intacct_key: intacct_key.to_owned(),
-            intacct_number,
-            origin,
+            intacct_key: link.intacct_key.to_owned(),
+            intacct_number: link.intacct_number,
+            origin: link.origin,
+            source_version: link.source_version,
             updated_at: self.clock.now(),
         };
         match self.store.put_mapping(&mapping).await {
@@ -207,6 +206,27 @@ impl Engine {
         Ok(())
     }
 }
+
+/// A record now known to both systems.
+pub(crate) struct Link<'a> {
+    /// Record type.
+    pub record_type: RecordType,
+    /// Invoiced id.
+    pub invoiced_id: &'a str,
+    /// Intacct key.
+    pub intacct_key: &'a str,
+    /// Human-facing Intacct identifier.
+    pub intacct_number: Option<String>,
+    /// Where it was created.
+    pub origin: Origin,
+    /// WHENMODIFIED of the imported version (imports only).
+    pub source_version: Option<String>,
+}
+
+/// Metadata key every record imported from Intacct carries. The write path refuses to write
+/// such a record back even when its webhook overtakes the import's mapping (the import
+/// creates the Invoiced record first and records the mapping a moment later).
+pub(crate) const IMPORTED_MARKER: &str = "intacct_record_no";
 
 /// An Invoiced failure as a write failure.
 pub(crate) fn invoiced_failure(error: InvoicedError) -> WriteFailure {

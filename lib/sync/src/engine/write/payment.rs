@@ -19,7 +19,9 @@ use rust_decimal::Decimal;
 
 use super::super::gateway::{ExactlyOnce, Probe, WriteFailure, first_key};
 use super::super::{Connection, Engine, Outcome};
-use super::{before_start, call_id, day, invoiced_failure, parse_id, skipped};
+use super::{
+    IMPORTED_MARKER, Link, before_start, call_id, day, invoiced_failure, parse_id, skipped,
+};
 use crate::config::payment_routes::select_route;
 use crate::config::{ConvenienceFees, Deposit, DimensionIds, RecordType};
 use crate::model::{Dependency, IntentKey, Operation, Origin, WorkItem};
@@ -76,6 +78,14 @@ impl Engine {
             ));
         }
         let payment = conn.invoiced.payment(id).await.map_err(invoiced_failure)?;
+        if payment
+            .as_ref()
+            .is_some_and(|p| p.metadata.text(IMPORTED_MARKER).is_some())
+        {
+            return Ok(skipped(
+                "the payment came from Intacct; it is never written back",
+            ));
+        }
         let voided = work.operation == Operation::Void || payment.as_ref().is_none_or(|p| p.voided);
         if voided {
             return match mapping {
@@ -112,11 +122,14 @@ impl Engine {
             .await?;
         self.record_written(
             conn,
-            RecordType::Payment,
-            &payment.id.to_string(),
-            &key,
-            Some(ref_id(&payment)),
-            Origin::Invoiced,
+            Link {
+                record_type: RecordType::Payment,
+                invoiced_id: &payment.id.to_string(),
+                intacct_key: &key,
+                intacct_number: Some(ref_id(&payment)),
+                origin: Origin::Invoiced,
+                source_version: None,
+            },
         )
         .await?;
         Ok(Outcome::Written { key })
@@ -387,11 +400,14 @@ impl Engine {
             .await?;
         self.record_written(
             conn,
-            RecordType::ConvenienceFee,
-            &payment.id.to_string(),
-            &key,
-            Some(number),
-            Origin::Invoiced,
+            Link {
+                record_type: RecordType::ConvenienceFee,
+                invoiced_id: &payment.id.to_string(),
+                intacct_key: &key,
+                intacct_number: Some(number),
+                origin: Origin::Invoiced,
+                source_version: None,
+            },
         )
         .await?;
         Ok(key)

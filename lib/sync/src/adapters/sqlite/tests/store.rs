@@ -25,6 +25,7 @@ fn invoice_mapping(name: &str, invoiced: &str, intacct: &str) -> Mapping {
         intacct_key: intacct.into(),
         intacct_number: None,
         origin: Origin::Invoiced,
+        source_version: None,
         updated_at: t0(),
     }
 }

@@ -1,0 +1,607 @@
+//! The command line: `serve`, the operator commands and `demo`.
+
+use anyhow::Context;
+use chrono::{NaiveDate, Utc};
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+
+use sync_engine::adapters::memory::StaticSecrets;
+use sync_engine::engine::EngineSettings;
+use sync_engine::engine::read::{InitialSync, Progress, ReadReport};
+use sync_engine::model::ErrorFilter;
+
+use crate::ops;
+use crate::render;
+use crate::service::{DEFAULT_DATA_DIR, Service, load_secrets};
+use crate::worker::{Worker, WorkerSettings};
+
+/// The one-machine Invoiced ↔ Sage Intacct sync.
+#[derive(Debug, Parser)]
+#[command(name = "syncd", version, about)]
+pub struct Cli {
+    /// Directory of the SQLite database.
+    #[arg(long, global = true, env = "SYNCD_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
+    /// Credentials file: a JSON object `{ "<connection id>": { ...secrets... } }`.
+    #[arg(long, global = true, env = "SYNCD_SECRETS")]
+    pub secrets: Option<PathBuf>,
+    /// Address the webhook server listens on (loopback only; put a reverse proxy in front).
+    #[arg(long, global = true, default_value = "127.0.0.1:8787")]
+    pub listen: SocketAddr,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Log progress (RUST_LOG overrides).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the webhook server, the retry worker and the poller until Ctrl-C.
+    Serve {
+        /// Time between polls of Intacct, e.g. `1h`, `15m`, `90s`.
+        #[arg(long, default_value = "1h", value_parser = parse_duration)]
+        poll_interval: Duration,
+    },
+    /// Manage connections.
+    Connection {
+        /// Action.
+        #[command(subcommand)]
+        action: ConnectionCommand,
+    },
+    /// Poll a connection now.
+    SyncNow {
+        /// Connection id.
+        id: String,
+    },
+    /// Import Intacct records created within a date range.
+    InitialSync {
+        /// Connection id.
+        id: String,
+        /// Record types, comma separated: customer,invoice,credit_note,payment.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "customer,invoice,credit_note,payment"
+        )]
+        types: Vec<String>,
+        /// First day (YYYY-MM-DD).
+        #[arg(long)]
+        from: NaiveDate,
+        /// Last day, inclusive (YYYY-MM-DD).
+        #[arg(long)]
+        to: NaiveDate,
+        /// Continue an earlier, cut-off run with this id instead of starting a new one.
+        #[arg(long)]
+        resume: Option<String>,
+    },
+    /// Reconciliation errors.
+    Errors {
+        /// Action.
+        #[command(subcommand)]
+        action: ErrorsCommand,
+    },
+    /// Where a connection stands: last sync per stream, queue, dead letters, parked work,
+    /// open errors.
+    Status {
+        /// Connection id.
+        id: String,
+    },
+    /// The dead-letter queue.
+    Dlq {
+        /// Action.
+        #[command(subcommand)]
+        action: DlqCommand,
+    },
+    /// Run the whole product against both sandboxes, in-process, and check they agree.
+    Demo {
+        /// Intacct customers to seed.
+        #[arg(long, default_value_t = 20)]
+        seed_customers: usize,
+        /// Intacct Sales Invoices to seed.
+        #[arg(long, default_value_t = 40)]
+        seed_invoices: usize,
+        /// Intacct Sales Returns to seed.
+        #[arg(long, default_value_t = 4)]
+        seed_returns: usize,
+        /// Intacct payments to seed (each pays one seeded invoice).
+        #[arg(long, default_value_t = 10)]
+        seed_payments: usize,
+        /// Share of Intacct requests throttled while the scripted user works (0.0–1.0).
+        #[arg(long, default_value_t = 0.3)]
+        throttle_rate: f64,
+    },
+}
+
+/// `connection` actions.
+#[derive(Debug, Subcommand)]
+pub enum ConnectionCommand {
+    /// Validate and store a connection configuration (JSON file).
+    Add {
+        /// Configuration file.
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Stop syncing (work is queued, not lost).
+    Pause {
+        /// Connection id.
+        id: String,
+    },
+    /// Sync again.
+    Resume {
+        /// Connection id.
+        id: String,
+    },
+}
+
+/// `errors` actions.
+#[derive(Debug, Subcommand)]
+pub enum ErrorsCommand {
+    /// List errors, newest first.
+    List {
+        /// Connection id.
+        id: String,
+        /// Only this status: open, ignored, resolved.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this record type.
+        #[arg(long = "type")]
+        record_type: Option<String>,
+        /// Only this catalogue code.
+        #[arg(long)]
+        code: Option<String>,
+    },
+    /// Show one error with its fix.
+    Show {
+        /// Connection id.
+        id: String,
+        /// Error id.
+        error_id: String,
+    },
+    /// Retry now (after fixing the cause).
+    Retry {
+        /// Connection id.
+        id: String,
+        /// Error id.
+        error_id: String,
+    },
+    /// Stop showing an error as open.
+    Ignore {
+        /// Connection id.
+        id: String,
+        /// Error id.
+        error_id: String,
+    },
+}
+
+/// `dlq` actions.
+#[derive(Debug, Subcommand)]
+pub enum DlqCommand {
+    /// List dead letters, oldest first.
+    List,
+    /// Put dead letters back on the retry queue.
+    Redrive {
+        /// How many (oldest first).
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+}
+
+/// Parses `90s`, `15m`, `1h` or plain seconds.
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let (digits, unit) = match raw.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => raw.split_at(i),
+        None => (raw, "s"),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{raw}` is not a duration like 90s, 15m or 1h"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("`{raw}`: unit must be s, m or h")),
+    };
+    if secs == 0 {
+        return Err("the duration must be positive".to_owned());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// Logs to stderr: warnings by default (nothing for `demo`, which narrates itself), info with
+/// `--verbose`; `RUST_LOG` wins.
+pub fn init_tracing(cli: &Cli) {
+    let default = match (cli.verbose, &cli.command) {
+        (true, _) => "info",
+        (false, Command::Demo { .. }) => "off",
+        (false, _) => "warn",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn open(cli: &Cli) -> anyhow::Result<Service> {
+    let secrets = match &cli.secrets {
+        Some(path) => load_secrets(path)?,
+        None => StaticSecrets::new(),
+    };
+    Ok(Service::open(
+        &cli.data_dir,
+        Arc::new(secrets),
+        EngineSettings::default(),
+    )?)
+}
+
+fn print_json(value: &serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+    );
+}
+
+fn report_json(report: &ReadReport) -> serde_json::Value {
+    json!({
+        "finished": report.finished(),
+        "imported": report.imported(),
+        "streams": report.streams.iter().map(|s| json!({
+            "stream": s.stream, "rows": s.rows, "imported": s.imported,
+            "skipped": s.skipped, "failed": s.failed, "finished": s.finished,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn webhook_url(listen: SocketAddr, id: &str) -> String {
+    format!("http://{listen}/webhooks/{id}")
+}
+
+/// Runs a parsed command line; the exit code says whether it succeeded.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if !cli.listen.ip().is_loopback() {
+        anyhow::bail!("--listen must be a loopback address; expose it through a reverse proxy");
+    }
+    match &cli.command {
+        Command::Demo {
+            seed_customers,
+            seed_invoices,
+            seed_returns,
+            seed_payments,
+            throttle_rate,
+        } => {
+            if !(0.0..=1.0).contains(throttle_rate) {
+                anyhow::bail!("--throttle-rate must be between 0.0 and 1.0");
+            }
+            let report = crate::demo::run(crate::demo::DemoOptions {
+                seed_customers: *seed_customers,
+                seed_invoices: *seed_invoices,
+                seed_returns: *seed_returns,
+                seed_payments: *seed_payments,
+                throttle_rate: *throttle_rate,
+                live: !cli.json,
+            })
+            .await?;
+            if cli.json {
+                print_json(&serde_json::to_value(&report)?);
+            } else {
+                println!("{}", report.render());
+            }
+            return Ok(if report.agreement.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
+        }
+        Command::Serve { poll_interval } => {
+            serve(&cli, *poll_interval).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
+    let service = open(&cli)?;
+    let store = service.engine.store().as_ref();
+    let now = Utc::now();
+    match &cli.command {
+        Command::Demo { .. } | Command::Serve { .. } => {}
+        Command::Connection { action } => match action {
+            ConnectionCommand::Add { config } => {
+                let text = std::fs::read_to_string(config)
+                    .with_context(|| format!("reading {}", config.display()))?;
+                let config = ops::add_connection(store, &text).await?;
+                let url = webhook_url(cli.listen, config.id.as_str());
+                if cli.json {
+                    print_json(&json!({"connection": config.id, "webhook_url": url}));
+                } else {
+                    println!("connection {} stored", config.id);
+                    println!("webhook URL: {url}");
+                    println!(
+                        "(set it in Invoiced under Settings → Developers → Webhooks, with the secret from your secrets file)"
+                    );
+                }
+            }
+            ConnectionCommand::Pause { id } | ConnectionCommand::Resume { id } => {
+                let enabled = matches!(action, ConnectionCommand::Resume { .. });
+                let config = ops::set_enabled(store, &ops::connection_id(id)?, enabled).await?;
+                if cli.json {
+                    print_json(&json!({"connection": config.id, "enabled": config.enabled}));
+                } else {
+                    println!(
+                        "connection {} {}",
+                        config.id,
+                        if enabled { "resumed" } else { "paused" }
+                    );
+                }
+            }
+        },
+        Command::SyncNow { id } => {
+            let report = ops::sync_now(&service.engine, &ops::connection_id(id)?).await?;
+            if cli.json {
+                print_json(&report_json(&report));
+            } else {
+                println!("{}", render::read_report(&report));
+            }
+        }
+        Command::InitialSync {
+            id,
+            types,
+            from,
+            to,
+            resume,
+        } => {
+            let id = ops::connection_id(id)?;
+            let types = types
+                .iter()
+                .map(|t| ops::record_type(t))
+                .collect::<Result<Vec<_>, _>>()?;
+            if from > to {
+                anyhow::bail!("--from {from} is after --to {to}");
+            }
+            let run_id = resume
+                .clone()
+                .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+            eprintln!("initial sync run {run_id} (continue a cut-off run with --resume {run_id})");
+            let request = InitialSync {
+                types,
+                from: *from,
+                to: *to,
+            };
+            let printer = progress_printer();
+            let report = service
+                .engine
+                .initial_sync(&id, &request, &run_id, None, &printer)
+                .await?;
+            if cli.json {
+                print_json(&report_json(&report));
+            } else {
+                println!("{}", render::read_report(&report));
+            }
+        }
+        Command::Errors { action } => errors(&cli, &service, action, now).await?,
+        Command::Status { id } => {
+            let status = ops::status(store, &service.queue, &ops::connection_id(id)?, now).await?;
+            if cli.json {
+                print_json(&serde_json::to_value(&status)?);
+            } else {
+                println!("{}", render::status(&status));
+            }
+        }
+        Command::Dlq { action } => match action {
+            DlqCommand::List => {
+                let letters = ops::dead_letters(&service.queue).await?;
+                if cli.json {
+                    print_json(&json!(letters.iter().map(|d| json!({
+                        "id": d.id, "work": d.message.work, "attempt": d.message.attempt,
+                        "reason": d.reason, "receive_count": d.receive_count, "dead_at": d.dead_at,
+                    })).collect::<Vec<_>>()));
+                } else {
+                    println!("{}", render::dead_letters(&letters));
+                }
+            }
+            DlqCommand::Redrive { limit } => {
+                let moved = ops::redrive(&service.queue, *limit, now).await?;
+                if cli.json {
+                    print_json(&json!({"redriven": moved}));
+                } else {
+                    println!("{moved} dead letter(s) put back on the retry queue");
+                }
+            }
+        },
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn errors(
+    cli: &Cli,
+    service: &Service,
+    action: &ErrorsCommand,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let store = service.engine.store().as_ref();
+    match action {
+        ErrorsCommand::List {
+            id,
+            status,
+            record_type,
+            code,
+        } => {
+            let filter = ErrorFilter {
+                status: status.as_deref().map(ops::error_status).transpose()?,
+                record_type: record_type.as_deref().map(ops::record_type).transpose()?,
+                code: code.clone(),
+            };
+            let errors = ops::list_errors(store, &ops::connection_id(id)?, &filter).await?;
+            if cli.json {
+                print_json(&serde_json::to_value(&errors)?);
+            } else {
+                println!("{}", render::errors(&errors));
+            }
+        }
+        ErrorsCommand::Show { id, error_id } => {
+            let error = ops::get_error(store, &ops::connection_id(id)?, error_id).await?;
+            if cli.json {
+                print_json(&serde_json::to_value(&error)?);
+            } else {
+                println!("{}", render::error(&error));
+            }
+        }
+        ErrorsCommand::Retry { id, error_id } => {
+            let action =
+                ops::retry_error(&service.engine, &ops::connection_id(id)?, error_id).await?;
+            if cli.json {
+                print_json(&serde_json::to_value(&action)?);
+            } else {
+                match action {
+                    ops::RetryAction::Queued {
+                        record_type,
+                        invoiced_id,
+                    } => println!(
+                        "{record_type} {invoiced_id} queued for retry; the error resolves when it succeeds (run `syncd serve` or wait for the running worker)"
+                    ),
+                    ops::RetryAction::Polled { imported, finished } => println!(
+                        "poll ran: {imported} record(s) imported{}",
+                        if finished {
+                            ""
+                        } else {
+                            " (stopped early; run sync-now to continue)"
+                        }
+                    ),
+                }
+            }
+        }
+        ErrorsCommand::Ignore { id, error_id } => {
+            let error = ops::ignore_error(store, &ops::connection_id(id)?, error_id, now).await?;
+            if cli.json {
+                print_json(&serde_json::to_value(&error)?);
+            } else {
+                println!("error {} is now {}", error.id, error.status.as_str());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Prints `stream: done/total` to stderr, at most every 100 rows per stream and at the end.
+fn progress_printer() -> impl Fn(&Progress) + Send + Sync {
+    let last: Mutex<HashMap<String, u64>> = Mutex::new(HashMap::new());
+    move |p: &Progress| {
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        let previous = last.get(&p.stream).copied();
+        let at_end = p.total.is_some_and(|t| p.done >= t);
+        if previous.is_none_or(|prev| p.done >= prev + 100) || at_end && previous != Some(p.done) {
+            last.insert(p.stream.clone(), p.done);
+            let name = progress_name(&p.stream);
+            match p.total {
+                Some(total) => eprintln!("{name}: {}/{total}", p.done),
+                None => eprintln!("{name}: {}", p.done),
+            }
+        }
+    }
+}
+
+/// `initial/<run>/invoice:Sales Invoice/2026-01-01` → `invoice:Sales Invoice 2026-01-01`.
+pub fn progress_name(cursor: &str) -> String {
+    match cursor
+        .strip_prefix("initial/")
+        .and_then(|rest| rest.split_once('/'))
+    {
+        Some((_run, stream_and_month)) => match stream_and_month.rsplit_once('/') {
+            Some((stream, month)) => format!("{stream} {month}"),
+            None => stream_and_month.to_owned(),
+        },
+        None => cursor.to_owned(),
+    }
+}
+
+async fn serve(cli: &Cli, poll_interval: Duration) -> anyhow::Result<()> {
+    if cli.secrets.is_none() {
+        eprintln!(
+            "warning: no --secrets file: webhooks will be answered 503 and polls will fail until one is given"
+        );
+    }
+    let service = open(cli)?;
+    let listener = tokio::net::TcpListener::bind(cli.listen)
+        .await
+        .with_context(|| format!("binding {}", cli.listen))?;
+    let (stop, stopped) = watch::channel(false);
+    let worker = Worker::new(
+        service.queue.clone(),
+        service.engine.clone(),
+        WorkerSettings::default(),
+    );
+    let worker_task = {
+        let store = service.store.clone();
+        let stopped = stopped.clone();
+        tokio::spawn(async move { worker.run(store, stopped).await })
+    };
+    let poller_task = tokio::spawn(crate::poller::run(
+        service.engine.clone(),
+        poll_interval,
+        stopped.clone(),
+    ));
+    let mut server_stop = stopped.clone();
+    let server_task = tokio::spawn(crate::server::serve(
+        listener,
+        service.engine.clone(),
+        async move {
+            let _ = server_stop.wait_for(|s| *s).await;
+        },
+    ));
+    eprintln!(
+        "syncd serving webhooks on http://{}/webhooks/<connection> (data in {}); Ctrl-C stops",
+        cli.listen,
+        display(&service.database)
+    );
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    eprintln!("stopping…");
+    let _ = stop.send(true);
+    let _ = server_task.await;
+    let _ = worker_task.await;
+    let _ = poller_task.await;
+    Ok(())
+}
+
+fn display(path: &Path) -> String {
+    path.display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_seconds_minutes_hours_and_refuse_nonsense() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("1d").is_err());
+        assert!(parse_duration("h").is_err());
+    }
+
+    #[test]
+    fn initial_sync_cursors_print_as_stream_and_month() {
+        assert_eq!(
+            progress_name("initial/abc123/invoice:Sales Invoice/2026-01-01"),
+            "invoice:Sales Invoice 2026-01-01"
+        );
+        assert_eq!(progress_name("customer"), "customer");
+    }
+}
