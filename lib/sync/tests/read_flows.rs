@@ -272,3 +272,86 @@ async fn an_initial_sync_over_a_date_range_imports_the_chosen_types_with_progres
         .expect("mapped");
     assert_eq!(mapping.origin, Origin::Intacct);
 }
+
+#[tokio::test]
+async fn in_bill_to_contact_mode_each_documents_bill_to_contact_becomes_the_invoiced_customer() {
+    let world = World::start_with(
+        seeded(SeedSpec {
+            customers: 1,
+            invoices: 2,
+            returns: 0,
+            payments: 0,
+        }),
+        |c| c.customers.source = sync_engine::config::CustomerSource::BillToContacts,
+    )
+    .await;
+    let docs = world.intacct_records(ObjectKind::SoDocument);
+    for (doc, (key, name)) in docs
+        .iter()
+        .zip([("501", "Branch East"), ("502", "Branch West")])
+    {
+        let contact: Fields = [
+            ("BILLTOKEY".to_owned(), key.to_owned()),
+            ("BILLTO.PRINTAS".to_owned(), name.to_owned()),
+        ]
+        .into_iter()
+        .collect();
+        world
+            .intacct
+            .handle
+            .edit_record(ObjectKind::SoDocument, doc.recordno, contact);
+    }
+    let report = world.engine.poll(&world.conn, None).await.expect("poll");
+    assert!(report.finished(), "{report:?}");
+    let customers = world.invoiced.handle().customers();
+    let mut names: Vec<_> = customers.iter().map(|c| c.name.clone()).collect();
+    names.sort();
+    assert_eq!(names, ["Branch East", "Branch West"]);
+    let parent = &docs[0].fields["CUSTVENDID"];
+    for c in &customers {
+        let json = world
+            .invoiced
+            .handle()
+            .get_json(sandbox::invoiced::Kind::Customer, c.id)
+            .expect("customer json");
+        assert_eq!(json["metadata"]["intacct_customer_number"], parent.as_str());
+    }
+    assert_eq!(world.invoiced.handle().invoices().len(), 2);
+}
+
+#[tokio::test]
+async fn an_initial_sync_of_twenty_thousand_records_completes() {
+    let world = World::start_with(
+        seeded(SeedSpec {
+            customers: 2_000,
+            invoices: 18_000,
+            returns: 0,
+            payments: 0,
+        }),
+        |c| c.flows.read = Default::default(),
+    )
+    .await;
+    let today = world.intacct.handle.now().date();
+    let started = Instant::now();
+    let report = world
+        .engine
+        .initial_sync(
+            &world.conn,
+            &InitialSync {
+                types: vec![RecordType::Customer, RecordType::Invoice],
+                from: today - chrono::Duration::days(31),
+                to: today,
+            },
+            "big",
+            None,
+            &|_| {},
+        )
+        .await
+        .expect("initial sync");
+    assert!(report.finished(), "{report:?}");
+    let rows: u64 = report.streams.iter().map(|s| s.rows).sum();
+    assert_eq!(rows, 20_000);
+    assert_eq!(world.invoiced.handle().customers().len(), 2_000);
+    assert_eq!(world.invoiced.handle().invoices().len(), 18_000);
+    eprintln!("initial sync of 20,000 records: {:?}", started.elapsed());
+}

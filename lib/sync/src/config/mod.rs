@@ -314,6 +314,16 @@ pub struct LineItemDefaults {
     pub department_id: Option<String>,
 }
 
+/// Invoiced fields written to Intacct custom (or standard) fields, per object:
+/// `{"metadata.region": "REGION", "phone": "PHONE2"}`. Paths are `metadata.<key>` or a
+/// top-level field of the Invoiced record; only non-empty values are sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CustomFieldMappings {
+    /// Customer fields → CUSTOMER fields.
+    pub customer: std::collections::BTreeMap<String, String>,
+}
+
 /// Read-side settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -370,6 +380,9 @@ pub struct ConnectionConfig {
     /// Line-item dimension defaults.
     #[serde(default)]
     pub line_items: LineItemDefaults,
+    /// Custom-field mappings for writes.
+    #[serde(default)]
+    pub custom_fields: CustomFieldMappings,
     /// Read-side settings.
     #[serde(default)]
     pub read: ReadSettings,
@@ -432,6 +445,18 @@ impl ConnectionConfig {
                 "convenience_fees.gl_account",
                 "is empty: set the G/L account of the convenience-fee invoice line",
             ));
+        }
+        for (path, field) in &self.custom_fields.customer {
+            let valid_field = !field.is_empty()
+                && field
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+            if !valid_field || path.trim().is_empty() {
+                return Err(ConfigError::new(
+                    format!("custom_fields.customer.{path}"),
+                    "maps an Invoiced path to an Intacct field name in UPPER_CASE, e.g. \"metadata.region\": \"REGION\"",
+                ));
+            }
         }
         let read = &self.read;
         if self.flows.read.invoices && read.invoice_types.iter().all(|t| t.trim().is_empty()) {

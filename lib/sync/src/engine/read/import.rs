@@ -6,6 +6,7 @@
 //! creates a second Invoiced record even if its mapping was lost.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use futures::StreamExt;
 use intacct::Record;
 use intacct::functions::{Filter, Query};
 use invoiced::models::{
@@ -13,14 +14,41 @@ use invoiced::models::{
     InvoiceId, InvoiceParams, LineItemParams, Metadata, PaymentMethod, PaymentParams,
 };
 use rust_decimal::Decimal;
+use std::collections::HashMap;
 
 use super::super::gateway::{CallError, WriteFailure, intacct_failure};
 use super::super::write::{IMPORTED_MARKER, Link, invoiced_failure};
 use super::super::{Connection, Engine};
 use super::{Imported, Stream};
-use crate::config::RecordType;
+use crate::config::{CustomerSource, RecordType};
 use crate::model::{Mapping, Origin};
 use crate::ports::Lookup;
+
+/// What became of a customer a page of documents names.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum CustomerStatus {
+    /// Inactive in Intacct: its documents are not imported.
+    Inactive,
+    /// Active; bill-to-contact mode, where documents get the contact as their customer.
+    Active,
+    /// Active and in Invoiced as this customer.
+    Imported(CustomerId),
+}
+
+/// The customers of one page, by CUSTOMERID.
+#[derive(Debug, Default)]
+pub(super) struct PageCustomers {
+    statuses: HashMap<String, CustomerStatus>,
+}
+
+impl PageCustomers {
+    fn status(&self, customer_id: &str) -> Result<CustomerStatus, WriteFailure> {
+        self.statuses
+            .get(customer_id)
+            .copied()
+            .ok_or_else(|| bad_data(format!("customer {customer_id} does not exist in Intacct")))
+    }
+}
 
 /// CUSTOMER fields the customer stream reads (flattened names, as `query` returns them).
 pub(super) const CUSTOMER_FIELDS: [&str; 14] = [
@@ -82,6 +110,20 @@ fn children<'r>(row: &'r Record, collection: &'r str) -> Vec<&'r Record> {
         .unwrap_or_default()
 }
 
+/// A contact field of a document, flattened (`BILLTO.PRINTAS`, as `query` returns it) or
+/// nested (`<BILLTO><PRINTAS>`, as `read` returns it).
+fn contact(doc: &Record, group: &str, field: &str) -> Option<String> {
+    text(doc, &format!("{group}.{field}")).or_else(|| {
+        doc.all(group)
+            .find_map(|f| f.as_record())
+            .and_then(|g| text(g, field))
+    })
+}
+
+fn is_inactive(row: &Record) -> bool {
+    text(row, "STATUS").is_some_and(|s| s.eq_ignore_ascii_case("inactive"))
+}
+
 fn customer_params(row: &Record) -> CustomerParams {
     let contact = |f: &str| text(row, &format!("DISPLAYCONTACT.{f}"));
     let mut metadata = Metadata::new();
@@ -100,7 +142,7 @@ fn customer_params(row: &Record) -> CustomerParams {
         postal_code: contact("MAILADDRESS.ZIP"),
         country: contact("MAILADDRESS.COUNTRYCODE"),
         currency: currency(row),
-        active: Some(!text(row, "STATUS").is_some_and(|s| s.eq_ignore_ascii_case("inactive"))),
+        active: Some(!is_inactive(row)),
         metadata: Some(metadata),
         ..CustomerParams::default()
     }
@@ -113,11 +155,14 @@ impl Engine {
         conn: &Connection,
         stream: &Stream,
         row: &Record,
+        customers: &PageCustomers,
     ) -> Result<Imported, WriteFailure> {
         match stream {
             Stream::Customers => self.import_customer(conn, row).await.map(|(i, _)| i),
-            Stream::Documents { target, .. } => self.import_document(conn, *target, row).await,
-            Stream::Payments => self.import_payment(conn, row).await,
+            Stream::Documents { target, .. } => {
+                self.import_document(conn, *target, row, customers).await
+            }
+            Stream::Payments => self.import_payment(conn, row, customers).await,
         }
     }
 
@@ -203,37 +248,69 @@ impl Engine {
         Ok((Imported::Written, Some(customer.id)))
     }
 
-    /// The Invoiced customer of a document's Intacct customer, importing it first when needed.
-    /// `None` when the customer is inactive (its documents are not imported).
-    async fn customer_for_document(
+    /// The customers a page of documents or payments names, read in one query, each imported
+    /// (or, in bill-to-contact mode, only checked) once for the whole page.
+    pub(super) async fn page_customers(
         &self,
         conn: &Connection,
-        customer_id: &str,
-    ) -> Result<Option<CustomerId>, WriteFailure> {
-        let query = Query::new("CUSTOMER", CUSTOMER_FIELDS)
-            .filter(Filter::eq("CUSTOMERID", customer_id))
-            .page_size(2);
-        let response = self
-            .call_intacct(conn, &intacct::Request::read(query))
-            .await
-            .map_err(CallError::into_failure)?;
-        let result = response
-            .results()
-            .first()
-            .cloned()
-            .ok_or_else(|| bad_data("customer query returned no result".into()))?
-            .ensure_success()
-            .map_err(|e| intacct_failure(&e))?;
-        let Some(row) = result.data.and_then(|d| d.records.into_iter().next()) else {
-            return Err(bad_data(format!(
-                "customer {customer_id} does not exist in Intacct"
-            )));
+        stream: &Stream,
+        records: &HashMap<String, Record>,
+    ) -> Result<PageCustomers, WriteFailure> {
+        let field = match stream {
+            Stream::Customers => return Ok(PageCustomers::default()),
+            Stream::Documents { .. } => "CUSTVENDID",
+            Stream::Payments => "CUSTOMERID",
         };
-        if text(&row, "STATUS").is_some_and(|s| s.eq_ignore_ascii_case("inactive")) {
-            return Ok(None);
+        let mut ids: Vec<String> = records.values().filter_map(|r| text(r, field)).collect();
+        ids.sort();
+        ids.dedup();
+        let mut rows = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(1000) {
+            let filter = match chunk {
+                [one] => Filter::eq("CUSTOMERID", one.clone()),
+                many => Filter::is_in("CUSTOMERID", many.iter().cloned()),
+            };
+            let query = Query::new("CUSTOMER", CUSTOMER_FIELDS)
+                .filter(filter)
+                .page_size(2000);
+            let response = self
+                .call_intacct(conn, &intacct::Request::read(query))
+                .await
+                .map_err(CallError::into_failure)?;
+            let result = response
+                .results()
+                .first()
+                .cloned()
+                .ok_or_else(|| bad_data("customer query returned no result".into()))?
+                .ensure_success()
+                .map_err(|e| intacct_failure(&e))?;
+            rows.extend(result.data.map(|d| d.records).unwrap_or_default());
         }
-        let (_, id) = self.import_customer(conn, &row).await?;
-        Ok(id)
+        let bill_to = conn.config.customers.source == CustomerSource::BillToContacts;
+        let statuses: Vec<Result<(String, CustomerStatus), WriteFailure>> =
+            futures::stream::iter(rows.into_iter().map(|row| async move {
+                let id = text(&row, "CUSTOMERID").unwrap_or_default();
+                let status = if is_inactive(&row) {
+                    CustomerStatus::Inactive
+                } else if bill_to {
+                    CustomerStatus::Active
+                } else {
+                    match self.import_customer(conn, &row).await? {
+                        (_, Some(invoiced)) => CustomerStatus::Imported(invoiced),
+                        (_, None) => CustomerStatus::Inactive,
+                    }
+                };
+                Ok((id, status))
+            }))
+            .buffered(8)
+            .collect()
+            .await;
+        let mut page = PageCustomers::default();
+        for status in statuses {
+            let (id, status) = status?;
+            page.statuses.insert(id, status);
+        }
+        Ok(page)
     }
 
     /// An Order Entry document → invoice or credit note, keyed by its AR record (PRRECORDKEY),
@@ -243,6 +320,7 @@ impl Engine {
         conn: &Connection,
         target: RecordType,
         doc: &Record,
+        customers: &PageCustomers,
     ) -> Result<Imported, WriteFailure> {
         let key = text(doc, "PRRECORDKEY")
             .or_else(|| text(doc, "RECORDNO"))
@@ -263,8 +341,10 @@ impl Engine {
         }
         let customer_id = text(doc, "CUSTVENDID")
             .ok_or_else(|| bad_data(format!("document {key} has no customer")))?;
-        let Some(customer) = self.customer_for_document(conn, &customer_id).await? else {
-            return Ok(Imported::Skipped("the customer is inactive"));
+        let customer = match customers.status(&customer_id)? {
+            CustomerStatus::Inactive => return Ok(Imported::Skipped("the customer is inactive")),
+            CustomerStatus::Active => self.bill_to_customer(conn, doc, &customer_id).await?,
+            CustomerStatus::Imported(id) => id,
         };
         let number = text(doc, "DOCNO").unwrap_or_else(|| key.clone());
         let doc_date = date(doc, "WHENCREATED")?
@@ -370,11 +450,66 @@ impl Engine {
         Ok(Imported::Written)
     }
 
+    /// Bill-to contact mode: the Invoiced customer is the document's bill-to contact, keyed by
+    /// BILLTOKEY; it remembers the Intacct customer it bills to (`intacct_customer_number`), so
+    /// payments from any of its contacts post to that one Intacct customer.
+    async fn bill_to_customer(
+        &self,
+        conn: &Connection,
+        doc: &Record,
+        intacct_customer: &str,
+    ) -> Result<CustomerId, WriteFailure> {
+        let contact_key = text(doc, "BILLTOKEY").ok_or_else(|| {
+            bad_data(format!(
+                "document {intacct_customer} has no bill-to contact"
+            ))
+        })?;
+        if let Some(m) = self
+            .store
+            .mapping_by_intacct(&conn.config.id, RecordType::Customer, &contact_key)
+            .await?
+        {
+            return parse_invoiced(&m);
+        }
+        let name = contact(doc, "BILLTO", "PRINTAS")
+            .or_else(|| contact(doc, "BILLTO", "CONTACTNAME"))
+            .unwrap_or_else(|| intacct_customer.to_owned());
+        let mut metadata = Metadata::new();
+        metadata.insert("intacct_customer_number", intacct_customer.to_owned());
+        metadata.insert(IMPORTED_MARKER, contact_key.clone());
+        let params = CustomerParams {
+            name: Some(name),
+            email: contact(doc, "BILLTO", "EMAIL1"),
+            phone: contact(doc, "BILLTO", "PHONE1"),
+            metadata: Some(metadata),
+            ..CustomerParams::default()
+        };
+        let customer = conn
+            .invoiced
+            .create_customer(&params, &idempotency_key(conn, "bill-to", &contact_key))
+            .await
+            .map_err(invoiced_failure)?;
+        self.record_written(
+            conn,
+            Link {
+                record_type: RecordType::Customer,
+                invoiced_id: &customer.id.to_string(),
+                intacct_key: &contact_key,
+                intacct_number: Some(intacct_customer.to_owned()),
+                origin: Origin::Intacct,
+                source_version: None,
+            },
+        )
+        .await?;
+        Ok(customer.id)
+    }
+
     /// An AR payment → an Invoiced payment applied to the mapped invoices.
     async fn import_payment(
         &self,
         conn: &Connection,
         pay: &Record,
+        customers: &PageCustomers,
     ) -> Result<Imported, WriteFailure> {
         let key =
             text(pay, "RECORDNO").ok_or_else(|| bad_data("payment without RECORDNO".into()))?;
@@ -406,8 +541,16 @@ impl Engine {
         }
         let customer_id = text(pay, "CUSTOMERID")
             .ok_or_else(|| bad_data(format!("payment {key} has no customer")))?;
-        let Some(customer) = self.customer_for_document(conn, &customer_id).await? else {
-            return Ok(Imported::Skipped("the customer is inactive"));
+        let customer = match customers.status(&customer_id)? {
+            CustomerStatus::Inactive => return Ok(Imported::Skipped("the customer is inactive")),
+            CustomerStatus::Imported(id) => id,
+            // Bill-to mode: the payment belongs to the Invoiced customer of the bill-to contact
+            // of the invoices it pays; payments are imported only in customer mode.
+            CustomerStatus::Active => {
+                return Ok(Imported::Skipped(
+                    "payments are not imported in bill-to contact mode",
+                ));
+            }
         };
         let mut applied = Vec::new();
         // `read` lists what a payment paid under INVOICES (record, type, applied amount).

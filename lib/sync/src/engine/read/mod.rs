@@ -376,6 +376,12 @@ impl Engine {
                 Ok(full) => full,
                 Err(failure) => return self.stream_failed(conn, stream, report, failure).await,
             };
+            let customers = match self.page_customers(conn, stream, &full).await {
+                Ok(customers) => customers,
+                Err(WriteFailure::Engine(e)) => return Err(e),
+                Err(failure) => return self.stream_failed(conn, stream, report, failure).await,
+            };
+            let customers = &customers;
             // Rows of a page are independent (a shared customer is created once thanks to
             // its idempotency key), so they are imported a few at a time; the outcomes come
             // back in page order, which is what the cursor needs.
@@ -386,7 +392,7 @@ impl Engine {
                         let outcome = match record {
                             // Deleted between the scan and the read: nothing to import.
                             None => Ok(Imported::Skipped("deleted in Intacct while being read")),
-                            Some(record) => self.import_row(conn, stream, &record).await,
+                            Some(record) => self.import_row(conn, stream, &record, customers).await,
                         };
                         (key, position, outcome)
                     }
@@ -654,8 +660,10 @@ fn date_range_filter(stream: &Stream, from: NaiveDate, to: NaiveDate) -> Filter 
         Stream::Customers | Stream::Documents { .. } => "WHENCREATED",
     };
     let start = intacct::types::format_us_date(from);
-    let end = intacct::types::format_us_date(to);
-    Filter::And(vec![Filter::gte(field, start), Filter::lte(field, end)])
+    // Exclusive upper bound on the next day: WHENCREATED is a timestamp on some objects, and
+    // `<= 'MM/DD/YYYY'` would drop everything after midnight of the last day.
+    let end = intacct::types::format_us_date(to.succ_opt().unwrap_or(to));
+    Filter::And(vec![Filter::gte(field, start), Filter::lt(field, end)])
 }
 
 #[cfg(test)]

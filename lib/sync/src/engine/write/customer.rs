@@ -8,6 +8,7 @@
 use intacct::functions::{Create, Filter, Object, ObjectBuilder, Query, Update};
 use intacct::{FunctionCall, Request};
 use invoiced::models::{Customer, CustomerId, CustomerRef};
+use std::collections::BTreeMap;
 
 use super::super::gateway::{
     CallError, ExactlyOnce, Probe, WriteFailure, first_key, intacct_failure,
@@ -29,8 +30,13 @@ pub(crate) fn customer_number(customer: &Customer) -> String {
 
 /// The CUSTOMER object for create and update (an update identifies the customer by its
 /// CUSTOMERID, which Intacct cannot change).
-fn customer_object(customer: &Customer, number: &str) -> Result<Object, WriteFailure> {
-    Object::builder("CUSTOMER")
+fn customer_object(
+    customer: &Customer,
+    number: &str,
+    custom_fields: &BTreeMap<String, String>,
+) -> Result<Object, WriteFailure> {
+    let record = serde_json::to_value(customer).unwrap_or_default();
+    let mut builder = Object::builder("CUSTOMER")
         .text("CUSTOMERID", number)
         .text("NAME", customer.name.clone())
         .text(
@@ -67,13 +73,31 @@ fn customer_object(customer: &Customer, number: &str) -> Result<Object, WriteFai
                     .text_opt("ZIP", non_empty(&customer.postal_code))
                     .text_opt("COUNTRYCODE", non_empty(&customer.country))
             })
-        })
-        .build()
-        .map_err(|e| WriteFailure::Operator {
-            code: "SYNC_INVALID_FIELD".into(),
-            message: e.to_string(),
-            fix: "Report this as a bug: a generated field name was invalid.".into(),
-        })
+        });
+    for (path, field) in custom_fields {
+        if let Some(value) = mapped_value(&record, path) {
+            builder = builder.text(field, value);
+        }
+    }
+    builder.build().map_err(|e| WriteFailure::Operator {
+        code: "SYNC_INVALID_FIELD".into(),
+        message: e.to_string(),
+        fix: "Report this as a bug: a generated field name was invalid.".into(),
+    })
+}
+
+/// The value at a dotted path of an Invoiced record (`metadata.region`, `phone`), when it is
+/// worth sending: empty text, zero, false and null are skipped, as in the vendor's mapping.
+fn mapped_value(record: &serde_json::Value, path: &str) -> Option<String> {
+    let value = path
+        .split('.')
+        .try_fold(record, |v, segment| v.get(segment))?;
+    match value {
+        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        serde_json::Value::Number(n) if n.as_f64() != Some(0.0) => Some(n.to_string()),
+        serde_json::Value::Bool(true) => Some("true".into()),
+        _ => None,
+    }
 }
 
 fn non_empty(value: &Option<String>) -> Option<String> {
@@ -192,7 +216,7 @@ impl Engine {
             .await?;
             return Ok((record_no, found_id));
         }
-        let object = customer_object(customer, &number)?;
+        let object = customer_object(customer, &number, &conn.config.custom_fields.customer)?;
         let build = move |control: &str| {
             vec![FunctionCall::new(
                 call_id(control, 1),
@@ -290,7 +314,7 @@ impl Engine {
             .intacct_number
             .clone()
             .unwrap_or_else(|| customer_number(customer));
-        let object = customer_object(customer, &number)?;
+        let object = customer_object(customer, &number, &conn.config.custom_fields.customer)?;
         // Updates set fields to the current values, so repeating one is harmless: no intent.
         let request = Request::new().call(FunctionCall::random(Update::one(object)));
         let response = self
