@@ -355,3 +355,40 @@ async fn an_initial_sync_of_twenty_thousand_records_completes() {
     assert_eq!(world.invoiced.handle().invoices().len(), 18_000);
     eprintln!("initial sync of 20,000 records: {:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn an_intacct_customer_already_in_invoiced_is_linked_by_number_or_name_not_duplicated() {
+    let world = World::start_with(
+        seeded(SeedSpec {
+            customers: 2,
+            invoices: 0,
+            returns: 0,
+            payments: 0,
+        }),
+        |_| {},
+    )
+    .await;
+    let intacct = world.intacct_records(ObjectKind::Customer);
+    // One already exists in Invoiced under the same number, the other under the same name.
+    common::customer(&world, &intacct[0].fields["CUSTOMERID"], "Some Other Name").await;
+    world
+        .api
+        .customers()
+        .create(
+            &invoiced::models::CustomerParams {
+                name: Some(intacct[1].fields["NAME"].clone()),
+                number: Some("LOCAL-7".into()),
+                ..Default::default()
+            },
+            &invoiced::RequestOptions::default(),
+        )
+        .await
+        .expect("customer");
+    let before = world.invoiced.handle().customers().len();
+    world.engine.poll(&world.conn, None).await.expect("poll");
+    assert_eq!(world.invoiced.handle().customers().len(), before, "linked, not duplicated");
+    assert_eq!(
+        world.store.count_mappings(&world.conn, RecordType::Customer).await.unwrap(),
+        2
+    );
+}

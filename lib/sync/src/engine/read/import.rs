@@ -20,7 +20,7 @@ use super::super::gateway::{CallError, WriteFailure, intacct_failure};
 use super::super::write::{IMPORTED_MARKER, Link, invoiced_failure};
 use super::super::{Connection, Engine};
 use super::{Imported, Stream};
-use crate::config::{CustomerSource, RecordType};
+use crate::config::{CustomerMatching, CustomerSource, RecordType};
 use crate::model::{Mapping, Origin};
 use crate::ports::Lookup;
 
@@ -211,16 +211,9 @@ impl Engine {
             return Ok((Imported::Written, Some(id)));
         }
         let number = text(row, "CUSTOMERID");
-        let existing = match &number {
-            Some(n) => conn
-                .invoiced
-                .find_customers(&Lookup::Number(n.clone()))
-                .await
-                .map_err(invoiced_failure)?
-                .into_iter()
-                .next(),
-            None => None,
-        };
+        let existing = self
+            .match_invoiced_customer(conn, row, number.as_deref())
+            .await?;
         let customer = match existing {
             Some(found) => conn
                 .invoiced
@@ -246,6 +239,41 @@ impl Engine {
         )
         .await?;
         Ok((Imported::Written, Some(customer.id)))
+    }
+
+    /// An existing Invoiced customer for an Intacct one, by the connection's matching rule:
+    /// account number (Invoiced number = CUSTOMERID), name, or number then name. Two
+    /// customers with one name are no match: linking either could be wrong.
+    async fn match_invoiced_customer(
+        &self,
+        conn: &Connection,
+        row: &Record,
+        number: Option<&str>,
+    ) -> Result<Option<invoiced::models::Customer>, WriteFailure> {
+        let matching = conn.config.customers.matching;
+        let by_number = !matches!(matching, CustomerMatching::Name);
+        let by_name = !matches!(matching, CustomerMatching::AccountNumber);
+        if by_number && let Some(n) = number {
+            let found = conn
+                .invoiced
+                .find_customers(&Lookup::Number(n.to_owned()))
+                .await
+                .map_err(invoiced_failure)?;
+            if let Some(customer) = found.into_iter().next() {
+                return Ok(Some(customer));
+            }
+        }
+        if by_name && let Some(name) = text(row, "NAME") {
+            let mut found = conn
+                .invoiced
+                .find_customers(&Lookup::Name(name))
+                .await
+                .map_err(invoiced_failure)?;
+            if found.len() == 1 {
+                return Ok(found.pop());
+            }
+        }
+        Ok(None)
     }
 
     /// The customers a page of documents or payments names, read in one query, each imported
