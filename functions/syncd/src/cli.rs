@@ -120,7 +120,7 @@ pub enum Command {
         #[arg(long, default_value_t = 10)]
         seed_payments: usize,
         /// Share of Intacct requests throttled while the scripted user works (0.0–1.0).
-        #[arg(long, default_value_t = 0.3)]
+        #[arg(long, default_value_t = 0.4)]
         throttle_rate: f64,
     },
 }

@@ -32,7 +32,8 @@ async fn the_demo_syncs_both_ways_recovers_from_an_error_and_both_systems_agree(
             report.mappings
         );
     }
-    assert!(report.retries.processed > 0, "throttling caused retries");
+    // One retry is the batch-key fix; the rest are writes Intacct throttled.
+    assert!(report.retries.processed > 1, "throttling caused retries");
     assert_eq!(report.retries.dead_lettered, 0);
     assert_eq!(report.webhooks_delivered, report.webhooks_accepted);
     let batch_key = report

@@ -40,7 +40,7 @@ impl Default for DemoOptions {
             seed_invoices: 40,
             seed_returns: 4,
             seed_payments: 10,
-            throttle_rate: 0.3,
+            throttle_rate: 0.4,
             live: true,
         }
     }

@@ -76,7 +76,7 @@ impl Steps {
 }
 
 /// Short backoff: the demo shows retries happening, not waiting an hour for them. The cap on
-/// attempts is high enough that a 30 % throttle never exhausts it in practice.
+/// attempts is high enough that a 40 % throttle never exhausts it in practice.
 fn demo_settings() -> EngineSettings {
     EngineSettings {
         retry: RetryPolicy {
