@@ -386,9 +386,17 @@ async fn an_intacct_customer_already_in_invoiced_is_linked_by_number_or_name_not
         .expect("customer");
     let before = world.invoiced.handle().customers().len();
     world.engine.poll(&world.conn, None).await.expect("poll");
-    assert_eq!(world.invoiced.handle().customers().len(), before, "linked, not duplicated");
     assert_eq!(
-        world.store.count_mappings(&world.conn, RecordType::Customer).await.unwrap(),
+        world.invoiced.handle().customers().len(),
+        before,
+        "linked, not duplicated"
+    );
+    assert_eq!(
+        world
+            .store
+            .count_mappings(&world.conn, RecordType::Customer)
+            .await
+            .unwrap(),
         2
     );
 }

@@ -2,7 +2,7 @@
 //! made exactly once with write intents, deterministic control ids and read-back probes.
 
 use intacct::functions::{Filter, Query};
-use intacct::{ControlId, ErrorClass, FunctionCall, FunctionResult, Request, Response};
+use intacct::{ControlId, ErrorClass, Function, FunctionCall, FunctionResult, Request, Response};
 use rand::Rng;
 use std::time::{Duration, Instant};
 
@@ -126,6 +126,23 @@ pub(crate) struct ExactlyOnce<'a> {
     pub key_of: fn(&[FunctionResult]) -> Option<String>,
 }
 
+/// A write of one function, made exactly once (most writes are).
+pub(crate) struct SingleWrite {
+    /// Identity of the write.
+    pub key: IntentKey,
+    /// The function.
+    pub function: Function,
+    /// See [`ExactlyOnce::probe`].
+    pub probe: Option<Probe>,
+    /// See [`ExactlyOnce::key_of`].
+    pub key_of: fn(&[FunctionResult]) -> Option<String>,
+}
+
+/// Function control ids of one request: the intent's control id plus the call's position.
+pub(crate) fn call_id(control_id: &str, position: usize) -> ControlId {
+    ControlId::parse(format!("{control_id}-{position}")).unwrap_or_else(|_| ControlId::random())
+}
+
 /// The `<key>` of the first result that has one, else the RECORDNO of the first data row.
 pub(crate) fn first_key(results: &[FunctionResult]) -> Option<String> {
     results.iter().find_map(|r| {
@@ -207,6 +224,27 @@ impl Engine {
             .as_ref()
             .and_then(|d| d.records.first())
             .and_then(|row| row.non_empty(probe.key_field).map(str::to_owned)))
+    }
+
+    /// [`Engine::post_once`] for a single function.
+    pub(crate) async fn post_one(
+        &self,
+        conn: &Connection,
+        write: SingleWrite,
+    ) -> Result<String, WriteFailure> {
+        let function = write.function;
+        let build =
+            move |control: &str| vec![FunctionCall::new(call_id(control, 1), function.clone())];
+        self.post_once(
+            conn,
+            ExactlyOnce {
+                key: write.key,
+                build: &build,
+                probe: write.probe,
+                key_of: write.key_of,
+            },
+        )
+        .await
     }
 
     /// Makes one write happen exactly once and returns the Intacct key it produced.

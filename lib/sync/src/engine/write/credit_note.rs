@@ -5,15 +5,12 @@
 //! notes that came from Intacct are never written back. Every amount carries the credit-memo
 //! sign, discount and tax lines included (the vendor's integration got those two wrong).
 
-use intacct::FunctionCall;
 use intacct::functions::{CreateArAdjustment, CurrencyInfo, DeleteArAdjustment, Filter};
 use invoiced::models::{CreditNote, CreditNoteId};
 
-use super::super::gateway::{ExactlyOnce, Probe, WriteFailure, first_key};
+use super::super::gateway::{Probe, SingleWrite, WriteFailure, first_key};
 use super::super::{Connection, Engine, Outcome};
-use super::{
-    IMPORTED_MARKER, Link, before_start, call_id, day, invoiced_failure, parse_id, skipped,
-};
+use super::{IMPORTED_MARKER, Link, before_start, day, invoiced_failure, parse_id, skipped};
 use crate::config::RecordType;
 use crate::mapping::lines::{DocumentKind, DocumentTotals, LineContext, document_lines};
 use crate::model::{IntentKey, Operation, Origin, WorkItem};
@@ -104,20 +101,18 @@ impl Engine {
             currency: note.currency.to_string().to_uppercase(),
             exchange: None,
         });
-        let build =
-            move |control: &str| vec![FunctionCall::new(call_id(control, 1), create.clone())];
         let number = note.number.clone();
         let key = self
-            .post_once(
+            .post_one(
                 conn,
-                ExactlyOnce {
+                SingleWrite {
                     key: IntentKey {
                         connection: config.id.clone(),
                         record_type: RecordType::CreditNote,
                         invoiced_id: note.id.to_string(),
                         operation: Operation::Create,
                     },
-                    build: &build,
+                    function: create.into(),
                     probe: Some(Probe {
                         object: "ARADJUSTMENT",
                         filter: Filter::eq("RECORDID", number.clone()),
@@ -151,18 +146,16 @@ impl Engine {
         let delete = DeleteArAdjustment {
             key: intacct_key.to_owned(),
         };
-        let build =
-            move |control: &str| vec![FunctionCall::new(call_id(control, 1), delete.clone())];
-        self.post_once(
+        self.post_one(
             conn,
-            ExactlyOnce {
+            SingleWrite {
                 key: IntentKey {
                     connection: conn.config.id.clone(),
                     record_type: RecordType::CreditNote,
                     invoiced_id: note.id.to_string(),
                     operation: Operation::Void,
                 },
-                build: &build,
+                function: delete.into(),
                 // A delete leaves nothing to look up; the gateway's uniqueid check keeps a retry
                 // from acting twice.
                 probe: None,

@@ -5,16 +5,16 @@
 //! duplicating). An Intacct customer found by the connection's matching rule is linked rather
 //! than created, and is then owned by Intacct: Invoiced edits are not pushed to it.
 
+use intacct::Request;
 use intacct::functions::{Create, Filter, Object, ObjectBuilder, Query, Update};
-use intacct::{FunctionCall, Request};
 use invoiced::models::{Customer, CustomerId, CustomerRef};
 use std::collections::BTreeMap;
 
 use super::super::gateway::{
-    CallError, ExactlyOnce, Probe, WriteFailure, first_key, intacct_failure,
+    CallError, Probe, SingleWrite, WriteFailure, first_key, intacct_failure,
 };
 use super::super::{Connection, Engine, Outcome};
-use super::{IMPORTED_MARKER, Link, call_id, invoiced_failure, parse_id, skipped};
+use super::{IMPORTED_MARKER, Link, invoiced_failure, parse_id, skipped};
 use crate::config::{CustomerMatching, CustomerSource, RecordType};
 use crate::model::{IntentKey, Mapping, Operation, Origin, WorkItem};
 
@@ -217,18 +217,12 @@ impl Engine {
             return Ok((record_no, found_id));
         }
         let object = customer_object(customer, &number, &conn.config.custom_fields.customer)?;
-        let build = move |control: &str| {
-            vec![FunctionCall::new(
-                call_id(control, 1),
-                Create::one(object.clone()),
-            )]
-        };
         let record_no = self
-            .post_once(
+            .post_one(
                 conn,
-                ExactlyOnce {
+                SingleWrite {
                     key,
-                    build: &build,
+                    function: Create::one(object).into(),
                     probe: Some(Probe {
                         object: "CUSTOMER",
                         filter: Filter::eq("CUSTOMERID", number.clone()),
@@ -316,7 +310,7 @@ impl Engine {
             .unwrap_or_else(|| customer_number(customer));
         let object = customer_object(customer, &number, &conn.config.custom_fields.customer)?;
         // Updates set fields to the current values, so repeating one is harmless: no intent.
-        let request = Request::new().call(FunctionCall::random(Update::one(object)));
+        let request = Request::new().call(intacct::FunctionCall::random(Update::one(object)));
         let response = self
             .call_intacct(conn, &request)
             .await

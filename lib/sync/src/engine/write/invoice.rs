@@ -5,15 +5,12 @@
 //! written back; a void reverses the Intacct invoice. The invoice number is sent as the Intacct
 //! document number, which is also how a lost response is probed for.
 
-use intacct::FunctionCall;
 use intacct::functions::{CreateInvoice, CurrencyInfo, Filter, ReverseInvoice};
 use invoiced::models::{Invoice, InvoiceId, InvoiceStatus};
 
-use super::super::gateway::{ExactlyOnce, Probe, WriteFailure, first_key};
+use super::super::gateway::{Probe, SingleWrite, WriteFailure, first_key};
 use super::super::{Connection, Engine, Outcome};
-use super::{
-    IMPORTED_MARKER, Link, before_start, call_id, day, invoiced_failure, parse_id, skipped,
-};
+use super::{IMPORTED_MARKER, Link, before_start, day, invoiced_failure, parse_id, skipped};
 use crate::config::RecordType;
 use crate::mapping::lines::{DocumentKind, DocumentTotals, LineContext, document_lines};
 use crate::model::{IntentKey, Operation, Origin, WorkItem};
@@ -101,20 +98,18 @@ impl Engine {
             currency: invoice.currency.to_string().to_uppercase(),
             exchange: None,
         });
-        let build =
-            move |control: &str| vec![FunctionCall::new(call_id(control, 1), create.clone())];
         let number = invoice.number.clone();
         let key = self
-            .post_once(
+            .post_one(
                 conn,
-                ExactlyOnce {
+                SingleWrite {
                     key: IntentKey {
                         connection: config.id.clone(),
                         record_type: RecordType::Invoice,
                         invoiced_id: invoice.id.to_string(),
                         operation: Operation::Create,
                     },
-                    build: &build,
+                    function: create.into(),
                     probe: Some(Probe {
                         object: "ARINVOICE",
                         filter: Filter::eq("RECORDID", number.clone()),
@@ -150,19 +145,17 @@ impl Engine {
             date_reversed: day(invoice.updated_at.unwrap_or_else(|| self.clock.now())),
             description: Some("Voided on Invoiced".into()),
         };
-        let build =
-            move |control: &str| vec![FunctionCall::new(call_id(control, 1), reverse.clone())];
         let reversal = self
-            .post_once(
+            .post_one(
                 conn,
-                ExactlyOnce {
+                SingleWrite {
                     key: IntentKey {
                         connection: conn.config.id.clone(),
                         record_type: RecordType::Invoice,
                         invoiced_id: invoice.id.to_string(),
                         operation: Operation::Void,
                     },
-                    build: &build,
+                    function: reverse.into(),
                     // A reversal creates no record we can look up by our own number; the
                     // gateway's uniqueid check is what keeps a retry from reversing twice.
                     probe: None,

@@ -293,9 +293,3 @@ pub(crate) fn before_start(conn: &Connection, date: DateTime<Utc>) -> bool {
         .start_date
         .is_some_and(|start| day(date) < start)
 }
-
-/// Function control ids of one request: the intent's control id plus the call's position.
-pub(crate) fn call_id(control_id: &str, position: usize) -> intacct::ControlId {
-    intacct::ControlId::parse(format!("{control_id}-{position}"))
-        .unwrap_or_else(|_| intacct::ControlId::random())
-}

@@ -17,11 +17,9 @@ use intacct::{Function, FunctionCall};
 use invoiced::models::{AppliedTo, Payment, PaymentId, PaymentMethod};
 use rust_decimal::Decimal;
 
-use super::super::gateway::{ExactlyOnce, Probe, WriteFailure, first_key};
+use super::super::gateway::{ExactlyOnce, Probe, SingleWrite, WriteFailure, call_id, first_key};
 use super::super::{Connection, Engine, Outcome};
-use super::{
-    IMPORTED_MARKER, Link, before_start, call_id, day, invoiced_failure, parse_id, skipped,
-};
+use super::{IMPORTED_MARKER, Link, before_start, day, invoiced_failure, parse_id, skipped};
 use crate::config::payment_routes::select_route;
 use crate::config::{ConvenienceFees, Deposit, DimensionIds, RecordType};
 use crate::model::{Dependency, IntentKey, Operation, Origin, WorkItem};
@@ -376,19 +374,17 @@ impl Engine {
             currency: payment.currency.to_string().to_uppercase(),
             exchange: None,
         });
-        let build =
-            move |control: &str| vec![FunctionCall::new(call_id(control, 1), create.clone())];
         let key = self
-            .post_once(
+            .post_one(
                 conn,
-                ExactlyOnce {
+                SingleWrite {
                     key: IntentKey {
                         connection: conn.config.id.clone(),
                         record_type: RecordType::ConvenienceFee,
                         invoiced_id: payment.id.to_string(),
                         operation: Operation::Create,
                     },
-                    build: &build,
+                    function: create.into(),
                     probe: Some(Probe {
                         object: "ARINVOICE",
                         filter: Filter::eq("RECORDID", number.clone()),
@@ -424,18 +420,16 @@ impl Engine {
             date_reversed: day(self.clock.now()),
             description: Some("Voided on Invoiced".into()),
         };
-        let build =
-            move |control: &str| vec![FunctionCall::new(call_id(control, 1), reverse.clone())];
-        self.post_once(
+        self.post_one(
             conn,
-            ExactlyOnce {
+            SingleWrite {
                 key: IntentKey {
                     connection: conn.config.id.clone(),
                     record_type: RecordType::Payment,
                     invoiced_id: id.to_string(),
                     operation: Operation::Void,
                 },
-                build: &build,
+                function: reverse.into(),
                 probe: None,
                 key_of: |_| Some(String::from("reversed")),
             },
