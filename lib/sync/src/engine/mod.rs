@@ -97,6 +97,11 @@ impl Engine {
         }
     }
 
+    /// The settings it runs with.
+    pub fn settings(&self) -> &EngineSettings {
+        &self.settings
+    }
+
     /// The store, for operator commands and status.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store

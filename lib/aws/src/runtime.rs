@@ -1,0 +1,153 @@
+//! Building the engine inside a Lambda function: once per cold start, from the environment.
+//!
+//! [`env::ALL`] is the one list of environment variables the functions read; Terraform sets
+//! exactly these and the infra check compares the two.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sync_engine::adapters::clients::HttpConnector;
+use sync_engine::engine::{Engine, EngineSettings};
+use sync_engine::ports::SystemClock;
+
+use crate::dynamodb::DynamoStore;
+use crate::secrets::SecretsManagerSource;
+use crate::sqs::SqsRetryQueue;
+
+/// The environment the functions read.
+pub mod env {
+    /// DynamoDB table holding config, mappings, intents, errors, cursors, events and leases.
+    pub const TABLE: &str = "SYNC_TABLE_NAME";
+    /// URL of the SQS retry queue.
+    pub const RETRY_QUEUE_URL: &str = "SYNC_RETRY_QUEUE_URL";
+    /// URL of its dead-letter queue.
+    pub const DEAD_LETTER_QUEUE_URL: &str = "SYNC_DEAD_LETTER_QUEUE_URL";
+    /// Prefix of the per-connection secrets in Secrets Manager (`<prefix><connection id>`).
+    pub const SECRET_PREFIX: &str = "SYNC_SECRET_PREFIX";
+    /// Log filter (`info` by default).
+    pub const LOG: &str = "RUST_LOG";
+    /// Every variable, in one place.
+    pub const ALL: [&str; 5] = [
+        TABLE,
+        RETRY_QUEUE_URL,
+        DEAD_LETTER_QUEUE_URL,
+        SECRET_PREFIX,
+        LOG,
+    ];
+}
+
+/// How long fetched credentials are reused before Secrets Manager is asked again. An
+/// authentication failure refreshes them at once, so a rotation never waits this long.
+pub const SECRET_CACHE_TTL: Duration = Duration::from_secs(300);
+
+/// A required variable is missing.
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {0} is not set")]
+pub struct MissingVariable(pub &'static str);
+
+/// What one deployment's functions share: the engine and the adapters behind it.
+pub struct Deployment {
+    /// The engine over DynamoDB, SQS and Secrets Manager.
+    pub engine: Arc<Engine>,
+    /// The store, for operator routes.
+    pub store: Arc<DynamoStore>,
+    /// The SQS client, for the dead-letter queue.
+    pub sqs: aws_sdk_sqs::Client,
+    /// Retry queue URL.
+    pub retry_queue_url: String,
+    /// Dead-letter queue URL.
+    pub dead_letter_queue_url: String,
+}
+
+fn var(name: &'static str) -> Result<String, MissingVariable> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(MissingVariable(name))
+}
+
+/// The names of a deployment's resources.
+#[derive(Debug, Clone)]
+pub struct Resources {
+    /// DynamoDB table.
+    pub table: String,
+    /// Retry queue URL.
+    pub retry_queue_url: String,
+    /// Dead-letter queue URL.
+    pub dead_letter_queue_url: String,
+    /// Secrets Manager name prefix.
+    pub secret_prefix: String,
+}
+
+impl Resources {
+    /// From the environment ([`env`]).
+    pub fn from_env() -> Result<Self, MissingVariable> {
+        Ok(Self {
+            table: var(env::TABLE)?,
+            retry_queue_url: var(env::RETRY_QUEUE_URL)?,
+            dead_letter_queue_url: var(env::DEAD_LETTER_QUEUE_URL)?,
+            secret_prefix: var(env::SECRET_PREFIX)?,
+        })
+    }
+}
+
+impl Deployment {
+    /// Reads the environment and builds the SDK clients and the engine. `aws_config` honours
+    /// `AWS_ENDPOINT_URL`, which is how a local endpoint is used without a code path of its own.
+    pub async fn from_env() -> Result<Self, MissingVariable> {
+        let resources = Resources::from_env()?;
+        let config = aws_config::load_from_env().await;
+        Ok(Self::new(&config, resources, EngineSettings::default()))
+    }
+
+    /// Builds the clients once (per cold start) and the engine over them.
+    pub fn new(
+        config: &aws_config::SdkConfig,
+        resources: Resources,
+        settings: EngineSettings,
+    ) -> Self {
+        let store = Arc::new(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(config),
+            resources.table,
+        ));
+        let sqs = aws_sdk_sqs::Client::new(config);
+        let queue = Arc::new(SqsRetryQueue::new(
+            sqs.clone(),
+            resources.retry_queue_url.clone(),
+        ));
+        let secrets = Arc::new(SecretsManagerSource::new(
+            aws_sdk_secretsmanager::Client::new(config),
+            resources.secret_prefix,
+            SECRET_CACHE_TTL,
+        ));
+        let engine = Arc::new(Engine::new(
+            store.clone(),
+            queue,
+            secrets,
+            Arc::new(HttpConnector::new()),
+            Arc::new(SystemClock),
+            settings,
+        ));
+        Self {
+            engine,
+            store,
+            sqs,
+            retry_queue_url: resources.retry_queue_url,
+            dead_letter_queue_url: resources.dead_letter_queue_url,
+        }
+    }
+}
+
+/// Structured JSON logs, one object per line, with the current span's fields (connection,
+/// record type, id, attempt). Secrets never reach a log: they are `SecretString`s whose Debug
+/// prints `[REDACTED]`, and no code formats their exposed value.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env(env::LOG)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(true)
+        .with_span_list(false)
+        .try_init();
+}

@@ -1,0 +1,333 @@
+//! Dead letters against moto: a message that keeps failing lands in the dead-letter queue, and
+//! the movers bring it back after the operator fixed the cause.
+
+mod support;
+
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::types::{Message, QueueAttributeName};
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+use sync_aws::sqs::{
+    DeadLetterMover, ManualMover, MoveTaskMover, RedriveError, SqsRetryQueue, attributes,
+    parse_message, queue_depth,
+};
+use sync_engine::config::{ConnectionId, RecordType};
+use sync_engine::model::{Operation, RetryMessage, WorkItem};
+use sync_engine::ports::RetryQueue;
+
+/// A retry queue whose redrive policy dead-letters a message after two receives.
+struct Queues {
+    client: Client,
+    source_url: String,
+    dlq_url: String,
+    dlq_arn: String,
+}
+
+impl Queues {
+    async fn create() -> Self {
+        let client = Client::new(&support::sdk_config().await);
+        let dlq_url = create_queue(&client, "retry-dlq", None).await;
+        let dlq_arn = client
+            .get_queue_attributes()
+            .queue_url(&dlq_url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .expect("GetQueueAttributes")
+            .attributes()
+            .and_then(|a| a.get(&QueueAttributeName::QueueArn))
+            .cloned()
+            .expect("the DLQ has an ARN");
+        let policy = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"2"}}"#);
+        let source_url = create_queue(&client, "retry", Some(policy)).await;
+        Self {
+            client,
+            source_url,
+            dlq_url,
+            dlq_arn,
+        }
+    }
+
+    fn mover(&self) -> ManualMover {
+        ManualMover::new(self.client.clone(), &self.dlq_url, &self.source_url)
+    }
+
+    /// Receives from `url` without deleting and with no visibility timeout, as a retrier that
+    /// crashes on the message would, until the queue is empty or `deadline` passes.
+    async fn fail_until_dead_lettered(&self, deadline: Duration) {
+        let until = Instant::now() + deadline;
+        while Instant::now() < until {
+            if queue_depth(&self.client, &self.dlq_url)
+                .await
+                .expect("depth")
+                >= 1
+            {
+                return;
+            }
+            self.client
+                .receive_message()
+                .queue_url(&self.source_url)
+                .visibility_timeout(0)
+                .send()
+                .await
+                .expect("ReceiveMessage");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the message never reached the dead-letter queue");
+    }
+
+    async fn receive(&self, url: &str) -> Vec<Message> {
+        self.client
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .expect("ReceiveMessage")
+            .messages
+            .unwrap_or_default()
+    }
+}
+
+async fn create_queue(client: &Client, prefix: &str, redrive_policy: Option<String>) -> String {
+    let mut request = client
+        .create_queue()
+        .queue_name(support::unique_name(prefix));
+    if let Some(policy) = redrive_policy {
+        request = request.attributes(QueueAttributeName::RedrivePolicy, policy);
+    }
+    request
+        .send()
+        .await
+        .expect("CreateQueue")
+        .queue_url
+        .expect("queue URL")
+}
+
+fn message(invoiced_id: &str) -> RetryMessage {
+    RetryMessage {
+        work: WorkItem {
+            connection: ConnectionId::parse("acme-prod").expect("valid id"),
+            record_type: RecordType::Invoice,
+            invoiced_id: invoiced_id.to_owned(),
+            operation: Operation::Create,
+        },
+        attempt: 8,
+        reason: "INTACCT_PAYMENT_BATCH_KEY".to_owned(),
+        not_before: None,
+    }
+}
+
+#[tokio::test]
+async fn a_message_that_keeps_failing_is_dead_lettered_then_redriven_intact() {
+    let queues = Queues::create().await;
+    let queue = SqsRetryQueue::new(queues.client.clone(), &queues.source_url);
+    let sent = message("inv-1001");
+    queue.enqueue(&sent, Duration::ZERO).await.expect("enqueue");
+
+    queues
+        .fail_until_dead_lettered(Duration::from_secs(10))
+        .await;
+    assert!(queues.receive(&queues.source_url).await.is_empty());
+    let mover = queues.mover();
+    assert_eq!(mover.dlq_depth().await.expect("depth"), 1);
+
+    let report = mover.redrive(10).await.expect("redrive");
+    assert_eq!(report.moved, 1);
+    assert!(report.drained, "the DLQ had nothing more");
+    assert_eq!(report.task_handle, None);
+    assert_eq!(mover.dlq_depth().await.expect("depth"), 0);
+
+    let back = queues.receive(&queues.source_url).await;
+    assert_eq!(
+        back.len(),
+        1,
+        "the message is receivable from the source again"
+    );
+    let body = back[0].body.as_deref().expect("body");
+    assert_eq!(parse_message(body).expect("same body"), sent);
+    let attrs = back[0]
+        .message_attributes
+        .as_ref()
+        .expect("attributes kept");
+    assert_eq!(
+        attrs
+            .get(attributes::INVOICED_ID)
+            .and_then(|v| v.string_value()),
+        Some("inv-1001")
+    );
+    assert_eq!(
+        attrs.get(attributes::ATTEMPT).map(|v| v.data_type()),
+        Some("Number")
+    );
+}
+
+#[tokio::test]
+async fn a_redrive_moves_no_more_than_its_limit() {
+    let queues = Queues::create().await;
+    let dead = SqsRetryQueue::new(queues.client.clone(), &queues.dlq_url);
+    for n in 0..5 {
+        dead.enqueue(&message(&format!("inv-{n}")), Duration::ZERO)
+            .await
+            .expect("seed the DLQ");
+    }
+    let mover = queues.mover();
+
+    let report = mover.redrive(3).await.expect("redrive");
+    assert_eq!(report.moved, 3);
+    assert!(!report.drained, "two were left behind on purpose");
+    assert_eq!(mover.dlq_depth().await.expect("depth"), 2);
+    assert_eq!(
+        queue_depth(&queues.client, &queues.source_url)
+            .await
+            .expect("depth"),
+        3
+    );
+
+    let moved: BTreeSet<String> = queues
+        .receive(&queues.source_url)
+        .await
+        .iter()
+        .filter_map(|m| m.body.as_deref())
+        .map(|b| parse_message(b).expect("parses").work.invoiced_id)
+        .collect();
+    assert_eq!(moved.len(), 3, "three distinct messages: {moved:?}");
+
+    let rest = mover.redrive(10).await.expect("second redrive");
+    assert_eq!(rest.moved, 2);
+    assert!(rest.drained);
+}
+
+#[tokio::test]
+async fn a_redrive_of_an_empty_dead_letter_queue_moves_nothing() {
+    let queues = Queues::create().await;
+    let report = queues
+        .mover()
+        .with_wait(Duration::ZERO)
+        .redrive(10)
+        .await
+        .expect("redrive");
+    assert_eq!(report.moved, 0);
+    assert!(report.drained);
+}
+
+#[tokio::test]
+async fn a_redrive_limit_of_zero_touches_nothing() {
+    let queues = Queues::create().await;
+    let dead = SqsRetryQueue::new(queues.client.clone(), &queues.dlq_url);
+    dead.enqueue(&message("inv-z"), Duration::ZERO)
+        .await
+        .expect("seed");
+    let report = queues.mover().redrive(0).await.expect("redrive");
+    assert_eq!(report.moved, 0);
+    assert_eq!(queues.mover().dlq_depth().await.expect("depth"), 1);
+}
+
+#[tokio::test]
+async fn a_redrive_to_a_missing_source_queue_fails_without_losing_the_dead_letter() {
+    let queues = Queues::create().await;
+    let dead = SqsRetryQueue::new(queues.client.clone(), &queues.dlq_url);
+    dead.enqueue(&message("inv-keep"), Duration::ZERO)
+        .await
+        .expect("seed");
+    let gone = format!(
+        "{}/123456789012/{}",
+        support::endpoint(),
+        support::unique_name("gone")
+    );
+    let mover = ManualMover::new(queues.client.clone(), &queues.dlq_url, gone)
+        .with_visibility_timeout(Duration::from_secs(1));
+
+    let err = mover.redrive(10).await.expect_err("the send fails");
+    assert!(
+        matches!(
+            err,
+            RedriveError::Sqs {
+                operation: "SendMessage",
+                moved: 0,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // Not deleted: it reappears in the DLQ once the mover's visibility timeout ends.
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        if !queues.receive(&queues.dlq_url).await.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "the dead letter was lost after a failed send"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_sqs_move_task_is_reported_as_unsupported_by_an_endpoint_without_it() {
+    // moto 5.2.5 lacks StartMessageMoveTask; production AWS has it. The mover must say so in a
+    // typed error the operator tool can act on (fall back to the manual mover).
+    let queues = Queues::create().await;
+    let mover = MoveTaskMover::new(queues.client.clone(), &queues.dlq_arn);
+    let err = mover.redrive(100).await.expect_err("moto has no move task");
+    assert!(
+        matches!(
+            err,
+            RedriveError::NotSupported {
+                operation: "StartMessageMoveTask",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+/// Records the body of every request the client sends.
+#[derive(Debug, Clone, Default)]
+struct CaptureBodies(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl aws_sdk_sqs::config::Intercept for CaptureBodies {
+    fn name(&self) -> &'static str {
+        "CaptureBodies"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_sqs::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_sdk_sqs::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_sqs::config::ConfigBag,
+    ) -> Result<(), aws_sdk_sqs::error::BoxError> {
+        if let Some(bytes) = context.request().body().bytes()
+            && let Ok(mut bodies) = self.0.lock()
+        {
+            bodies.push(String::from_utf8_lossy(bytes).into_owned());
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_move_task_request_names_the_queues_and_caps_the_rate() {
+    let queues = Queues::create().await;
+    let capture = CaptureBodies::default();
+    let config = aws_sdk_sqs::config::Builder::from(&support::sdk_config().await)
+        .interceptor(capture.clone())
+        .build();
+    let client = Client::from_conf(config);
+    let mover = MoveTaskMover::new(client, &queues.dlq_arn).with_destination("arn:aws:sqs:x:1:y");
+
+    // moto answers with an error; what matters here is the request SQS would receive.
+    let _ = mover.redrive(10_000).await;
+
+    let bodies = capture.0.lock().expect("not poisoned").clone();
+    let request: serde_json::Value =
+        serde_json::from_str(bodies.last().expect("one request sent")).expect("JSON protocol");
+    assert_eq!(request["SourceArn"], queues.dlq_arn.as_str());
+    assert_eq!(request["DestinationArn"], "arn:aws:sqs:x:1:y");
+    assert_eq!(
+        request["MaxNumberOfMessagesPerSecond"], 500,
+        "a limit above SQS's 500/s ceiling is sent as the ceiling"
+    );
+}
