@@ -12,6 +12,8 @@ use crate::ports::StoreError;
 
 /// Catalogue code used when no concurrency slot came free in time.
 pub const CONCURRENCY_BUSY: &str = "SYNC_INTACCT_BUSY";
+/// Code of a write another function was settling at the same moment.
+pub const INTENT_RACE: &str = "SYNC_INTENT_RACE";
 /// Catalogue code of a duplicate-controlid refusal whose record could not be found.
 pub const DUPLICATE_CONTROL_ID: &str = "SYNC_DUPLICATE_CONTROL_ID";
 
@@ -261,17 +263,23 @@ impl Engine {
     ) -> Result<String, WriteFailure> {
         let key = &write.key;
         let now = self.clock.now();
-        let (mut intent, earlier_attempt_unknown) = match self.store.get_intent(key).await? {
+        let (intent, earlier_attempt_unknown) = match self.store.get_intent(key).await? {
             None => (self.store.begin_intent(key, now).await?, false),
             Some(existing) => match &existing.state {
                 IntentState::Succeeded { intacct_key } => return Ok(intacct_key.clone()),
                 IntentState::Failed { .. } => {
                     let next = existing.generation + 1;
-                    let moved = self
+                    match self
                         .store
                         .transition_intent(key, existing.version, IntentState::InFlight, next, now)
-                        .await?;
-                    (moved, false)
+                        .await
+                    {
+                        Ok(moved) => (moved, false),
+                        Err(StoreError::Conflict(message)) => {
+                            return self.after_race(key, message).await;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
                 }
                 IntentState::InFlight | IntentState::UnknownOutcome => (existing, true),
             },
@@ -280,9 +288,10 @@ impl Engine {
             && let Some(probe) = &write.probe
             && let Some(found) = self.probe(conn, probe).await?
         {
-            self.settle_intent(key, intent.version, intent.generation, succeeded(&found))
+            let raced = self
+                .settle_intent(key, intent.version, intent.generation, succeeded(&found))
                 .await?;
-            return Ok(found);
+            return Ok(raced.unwrap_or(found));
         }
         let control_id = key.control_id(intent.generation);
         let request = Request {
@@ -310,11 +319,13 @@ impl Engine {
                 (IntentState::Failed { code }, Err(failure))
             }
         };
-        intent = self
+        match self
             .settle_intent(key, intent.version, intent.generation, state)
-            .await?;
-        let _ = intent;
-        result
+            .await?
+        {
+            Some(winner) => Ok(winner),
+            None => result,
+        }
     }
 
     /// Interprets the response of an exactly-once write.
@@ -369,26 +380,40 @@ impl Engine {
         (state, Err(failure))
     }
 
+    /// Records this attempt's result. `Ok(Some(key))` when another function settled the same
+    /// write first and succeeded: its key is the answer (our own request, with the same
+    /// control id, was refused or found the record it wrote).
     async fn settle_intent(
         &self,
         key: &IntentKey,
         version: u64,
         generation: u32,
         state: IntentState,
-    ) -> Result<crate::model::WriteIntent, WriteFailure> {
+    ) -> Result<Option<String>, WriteFailure> {
         match self
             .store
             .transition_intent(key, version, state, generation, self.clock.now())
             .await
         {
-            Ok(intent) => Ok(intent),
-            // Another function moved the intent meanwhile (a racing redelivery): its view wins,
-            // and ours is retried from the stored state.
-            Err(StoreError::Conflict(message)) => Err(WriteFailure::Retry {
-                code: "SYNC_INTENT_RACE".into(),
+            Ok(_) => Ok(None),
+            Err(StoreError::Conflict(message)) => self.after_race(key, message).await.map(Some),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Another function moved the intent meanwhile (a redelivery, or a document writing its
+    /// customer while the customer's own webhook does): if it succeeded, so did we; otherwise
+    /// retry from the stored state.
+    async fn after_race(&self, key: &IntentKey, message: String) -> Result<String, WriteFailure> {
+        match self.store.get_intent(key).await? {
+            Some(crate::model::WriteIntent {
+                state: IntentState::Succeeded { intacct_key },
+                ..
+            }) => Ok(intacct_key),
+            _ => Err(WriteFailure::Retry {
+                code: INTENT_RACE.into(),
                 message,
             }),
-            Err(e) => Err(e.into()),
         }
     }
 }

@@ -10,7 +10,7 @@ mod payment;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::time::Duration;
 
-use super::gateway::WriteFailure;
+use super::gateway::{INTENT_RACE, WriteFailure};
 use super::{Connection, Engine, EngineError, Outcome};
 use crate::config::RecordType;
 use crate::model::{
@@ -85,6 +85,26 @@ impl Engine {
                 tracing::info!(%reason, "parked until its dependency reaches Intacct");
                 Ok(Outcome::Parked {
                     waiting_for: dependency,
+                })
+            }
+            Err(WriteFailure::Retry { code, message }) if code == INTENT_RACE => {
+                // Another function is writing the same record right now: look again shortly,
+                // without spending an attempt (a race is not a failure of Intacct's).
+                let delay = self.settings.retry.floor;
+                self.enqueue(
+                    RetryMessage {
+                        work: work.clone(),
+                        attempt,
+                        reason: code.clone(),
+                        not_before: None,
+                    },
+                    delay,
+                )
+                .await?;
+                tracing::info!(%message, "another function is writing this record; looking again shortly");
+                Ok(Outcome::Queued {
+                    reason: code,
+                    delay,
                 })
             }
             Err(WriteFailure::Retry { code, message }) => {
