@@ -1,279 +1,25 @@
-//! Operator actions, shared by the CLI and the demo so both take exactly the same code path.
-//!
-//! Each returns data (serialisable for `--json`); [`crate::render`] turns it into tables.
+//! Operator actions of the one-machine runner: the engine's shared [`sync_engine::operator`]
+//! actions, plus what depends on the SQLite queue (status counts, dead letters, redrive).
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
 
 use sync_engine::adapters::sqlite::{DeadLetter, SqliteQueue};
-use sync_engine::config::{ConnectionConfig, ConnectionId, RecordType};
-use sync_engine::engine::Engine;
-use sync_engine::engine::read::{ReadReport, Stream};
-use sync_engine::model::{Direction, ErrorFilter, ErrorStatus, ReconciliationError, WorkItem};
+use sync_engine::config::ConnectionId;
 use sync_engine::ports::Store;
 
-/// Catalogue code of an operator-requested retry (shows in queue rows and logs).
-pub const OPERATOR_RETRY: &str = "OPERATOR_RETRY";
-
-/// Longest a poll started by an operator command may run.
-pub const COMMAND_POLL_DEADLINE: Duration = Duration::from_secs(10 * 60);
-
-/// Why an operator action failed.
-#[derive(Debug, thiserror::Error)]
-pub enum OpsError {
-    /// Bad input (config file, id, flag).
-    #[error("{0}")]
-    Invalid(String),
-    /// The named thing does not exist.
-    #[error("{0}")]
-    NotFound(String),
-    /// The store, queue or engine failed.
-    #[error("{0}")]
-    Backend(String),
-}
+pub use sync_engine::operator::*;
 
 fn backend(e: impl std::fmt::Display) -> OpsError {
     OpsError::Backend(e.to_string())
 }
 
-/// Parses a connection id argument.
-pub fn connection_id(raw: &str) -> Result<ConnectionId, OpsError> {
-    ConnectionId::parse(raw).map_err(|e| OpsError::Invalid(e.to_string()))
-}
-
-/// Parses a record type name (`customer`, `invoice`, `credit_note`, `payment`,
-/// `convenience_fee`).
-pub fn record_type(raw: &str) -> Result<RecordType, OpsError> {
-    RecordType::ALL
-        .into_iter()
-        .find(|t| t.as_str() == raw.trim())
-        .ok_or_else(|| {
-            OpsError::Invalid(format!(
-                "unknown record type `{raw}` (expected one of customer, invoice, credit_note, payment, convenience_fee)"
-            ))
-        })
-}
-
-/// Parses an error status name.
-pub fn error_status(raw: &str) -> Result<ErrorStatus, OpsError> {
-    [
-        ErrorStatus::Open,
-        ErrorStatus::Ignored,
-        ErrorStatus::Resolved,
-    ]
-    .into_iter()
-    .find(|s| s.as_str() == raw.trim())
-    .ok_or_else(|| {
-        OpsError::Invalid(format!(
-            "unknown status `{raw}` (expected open, ignored or resolved)"
-        ))
-    })
-}
-
-/// Validates and stores a connection configuration (creating or replacing it).
-pub async fn add_connection(store: &dyn Store, json: &str) -> Result<ConnectionConfig, OpsError> {
-    let config = ConnectionConfig::from_json(json).map_err(|e| OpsError::Invalid(e.to_string()))?;
-    config
-        .validate()
-        .map_err(|e| OpsError::Invalid(e.to_string()))?;
-    store.put_config(&config).await.map_err(backend)?;
-    Ok(config)
-}
-
-async fn config(store: &dyn Store, id: &ConnectionId) -> Result<ConnectionConfig, OpsError> {
-    store
-        .get_config(id)
-        .await
-        .map_err(backend)?
-        .ok_or_else(|| OpsError::NotFound(format!("no connection `{id}`")))
-}
-
-/// Pauses (`false`) or resumes (`true`) a connection. Paused connections queue their work and
-/// are not polled.
-pub async fn set_enabled(
-    store: &dyn Store,
-    id: &ConnectionId,
-    enabled: bool,
-) -> Result<ConnectionConfig, OpsError> {
-    let mut config = config(store, id).await?;
-    config.enabled = enabled;
-    store.put_config(&config).await.map_err(backend)?;
-    Ok(config)
-}
-
-/// Reconciliation errors of a connection, newest first.
-pub async fn list_errors(
-    store: &dyn Store,
-    id: &ConnectionId,
-    filter: &ErrorFilter,
-) -> Result<Vec<ReconciliationError>, OpsError> {
-    config(store, id).await?;
-    store.list_errors(id, filter).await.map_err(backend)
-}
-
-/// One reconciliation error.
-pub async fn get_error(
-    store: &dyn Store,
-    id: &ConnectionId,
-    error_id: &str,
-) -> Result<ReconciliationError, OpsError> {
-    store
-        .get_error(id, error_id)
-        .await
-        .map_err(backend)?
-        .ok_or_else(|| OpsError::NotFound(format!("no error `{error_id}` on connection `{id}`")))
-}
-
-/// Marks an error ignored: it stays out of the open list, though its attempts keep counting.
-pub async fn ignore_error(
-    store: &dyn Store,
-    id: &ConnectionId,
-    error_id: &str,
-    now: DateTime<Utc>,
-) -> Result<ReconciliationError, OpsError> {
-    get_error(store, id, error_id).await?;
-    store
-        .set_error_status(id, error_id, ErrorStatus::Ignored, now)
-        .await
-        .map_err(backend)?;
-    get_error(store, id, error_id).await
-}
-
-/// What a retry did.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
-pub enum RetryAction {
-    /// A write error: the record was queued for an immediate attempt; the error stays open
-    /// until that attempt succeeds (which resolves it).
-    Queued {
-        /// The queued work.
-        record_type: RecordType,
-        /// Invoiced id.
-        invoiced_id: String,
-    },
-    /// A read error: a poll ran. A record whose fix modified it in Intacct is re-read by it.
-    Polled {
-        /// Rows imported.
-        imported: u64,
-        /// Whether every stream was read to the end.
-        finished: bool,
-    },
-}
-
-/// Retries a reconciliation error (`errors retry`; also the demo's fix step).
-pub async fn retry_error(
-    engine: &Engine,
-    id: &ConnectionId,
-    error_id: &str,
-) -> Result<RetryAction, OpsError> {
-    let store = engine.store().as_ref();
-    let error = get_error(store, id, error_id).await?;
-    let now = engine.clock().now();
-    match error.direction {
-        Direction::Write => {
-            let work = WorkItem {
-                connection: id.clone(),
-                record_type: error.record_type,
-                invoiced_id: error.record_id.clone(),
-                operation: error.operation,
-            };
-            engine
-                .requeue(work, OPERATOR_RETRY, Duration::ZERO)
-                .await
-                .map_err(backend)?;
-            store
-                .set_error_status(id, error_id, ErrorStatus::Open, now)
-                .await
-                .map_err(backend)?;
-            Ok(RetryAction::Queued {
-                record_type: error.record_type,
-                invoiced_id: error.record_id,
-            })
-        }
-        Direction::Read => {
-            store
-                .set_error_status(id, error_id, ErrorStatus::Open, now)
-                .await
-                .map_err(backend)?;
-            let report = engine
-                .poll(id, Some(Instant::now() + COMMAND_POLL_DEADLINE))
-                .await
-                .map_err(backend)?;
-            Ok(RetryAction::Polled {
-                imported: report.imported(),
-                finished: report.finished(),
-            })
-        }
-    }
-}
-
-/// "Sync now": one poll of a connection.
-pub async fn sync_now(engine: &Engine, id: &ConnectionId) -> Result<ReadReport, OpsError> {
-    engine
-        .poll(id, Some(Instant::now() + COMMAND_POLL_DEADLINE))
-        .await
-        .map_err(backend)
-}
-
-/// Last complete read of one stream.
-#[derive(Debug, Clone, Serialize)]
-pub struct StreamStatus {
-    /// Stream (cursor) name.
-    pub stream: String,
-    /// When it was last read to the end.
-    pub last_sync_at: Option<DateTime<Utc>>,
-}
-
-/// Where a connection stands.
-#[derive(Debug, Clone, Serialize)]
-pub struct ConnectionStatus {
-    /// Connection.
-    pub connection: ConnectionId,
-    /// Whether it is running (not paused).
-    pub enabled: bool,
-    /// Per read stream.
-    pub streams: Vec<StreamStatus>,
-    /// Mappings per record type.
-    pub mappings: BTreeMap<String, u64>,
-    /// Messages on the retry queue (all connections share it).
-    pub queue_total: u64,
-    /// Of those, due now.
-    pub queue_due: u64,
-    /// Dead letters of this connection.
-    pub dead_letters: u64,
-    /// Work waiting for a dependency.
-    pub parked: u64,
-    /// Open reconciliation errors.
-    pub open_errors: u64,
-}
-
-/// Status of a connection.
+/// Status of a connection, with the SQLite queue's counts.
 pub async fn status(
     store: &dyn Store,
     queue: &SqliteQueue,
     id: &ConnectionId,
     now: DateTime<Utc>,
 ) -> Result<ConnectionStatus, OpsError> {
-    let config = config(store, id).await?;
-    let mut streams = Vec::new();
-    for stream in Stream::all_for(&config) {
-        let name = stream.name();
-        let cursor = store.get_cursor(id, &name).await.map_err(backend)?;
-        streams.push(StreamStatus {
-            stream: name,
-            last_sync_at: cursor.last_sync_at,
-        });
-    }
-    let mut mappings = BTreeMap::new();
-    for record_type in RecordType::ALL {
-        let n = store
-            .count_mappings(id, record_type)
-            .await
-            .map_err(backend)?;
-        mappings.insert(record_type.as_str().to_owned(), n);
-    }
     let depth = queue.depth(now).await.map_err(backend)?;
     let dead_letters = queue
         .dead_letters()
@@ -282,29 +28,16 @@ pub async fn status(
         .iter()
         .filter(|d| &d.message.work.connection == id)
         .count() as u64;
-    let parked = store.count_parked(id).await.map_err(backend)?;
-    let open_errors = store
-        .list_errors(
-            id,
-            &ErrorFilter {
-                status: Some(ErrorStatus::Open),
-                ..ErrorFilter::default()
-            },
-        )
-        .await
-        .map_err(backend)?
-        .len() as u64;
-    Ok(ConnectionStatus {
-        connection: id.clone(),
-        enabled: config.enabled,
-        streams,
-        mappings,
-        queue_total: depth.total,
-        queue_due: depth.due,
-        dead_letters,
-        parked,
-        open_errors,
-    })
+    sync_engine::operator::status(
+        store,
+        id,
+        QueueSnapshot {
+            total: depth.total,
+            due: depth.due,
+            dead_letters,
+        },
+    )
+    .await
 }
 
 /// Dead letters, oldest first.

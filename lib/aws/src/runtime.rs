@@ -142,6 +142,14 @@ impl Deployment {
 /// record type, id, attempt). Secrets never reach a log: they are `SecretString`s whose Debug
 /// prints `[REDACTED]`, and no code formats their exposed value.
 pub fn init_logging() {
+    init_logging_to(std::io::stdout);
+}
+
+/// [`init_logging`] writing somewhere else (tests capture the lines to search them).
+pub fn init_logging_to<W>(writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = tracing_subscriber::EnvFilter::try_from_env(env::LOG)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
@@ -149,5 +157,6 @@ pub fn init_logging() {
         .with_env_filter(filter)
         .with_current_span(true)
         .with_span_list(false)
+        .with_writer(writer)
         .try_init();
 }

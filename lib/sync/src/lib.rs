@@ -10,6 +10,7 @@ pub mod config;
 pub mod engine;
 pub mod mapping;
 pub mod model;
+pub mod operator;
 pub mod ports;
 pub mod retry;
 #[cfg(any(test, feature = "testing"))]

@@ -432,6 +432,15 @@ impl Engine {
         }
         self.finish(conn, cursor_name).await?;
         report.finished = true;
+        tracing::info!(
+            connection = %conn.config.id,
+            stream = cursor_name,
+            rows = report.rows,
+            imported = report.imported,
+            skipped = report.skipped,
+            failed = report.failed,
+            "stream read to the end"
+        );
         Ok(report)
     }
 
@@ -555,7 +564,7 @@ impl Engine {
             ),
             WriteFailure::Engine(e) => return Err(e),
         };
-        tracing::warn!(connection = %conn.config.id, stream = %stream.name(), key, %code, %message, "read error");
+        tracing::warn!(connection = %conn.config.id, stream = %stream.name(), key, %code, detail = %message, "read error");
         self.store
             .record_error(
                 NewReconciliationError {

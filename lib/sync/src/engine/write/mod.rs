@@ -101,7 +101,7 @@ impl Engine {
                     delay,
                 )
                 .await?;
-                tracing::info!(%message, "another function is writing this record; looking again shortly");
+                tracing::info!(detail = %message, "another function is writing this record; looking again shortly");
                 Ok(Outcome::Queued {
                     reason: code,
                     delay,
@@ -118,7 +118,7 @@ impl Engine {
                             not_before: None,
                         };
                         self.enqueue(message_out, delay).await?;
-                        tracing::warn!(%code, %message, ?delay, "queued for retry");
+                        tracing::warn!(%code, detail = %message, ?delay, "queued for retry");
                         Ok(Outcome::Queued {
                             reason: code,
                             delay,
@@ -148,7 +148,7 @@ impl Engine {
         fix: String,
         now: DateTime<Utc>,
     ) -> Result<Outcome, EngineError> {
-        tracing::error!(%code, %message, "reconciliation error");
+        tracing::error!(%code, detail = %message, "reconciliation error");
         let error = self
             .store
             .record_error(
