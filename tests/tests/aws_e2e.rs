@@ -5,13 +5,15 @@
 
 mod support;
 
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use lambda_http::{Body, RequestExt};
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use sandbox::intacct::{ObjectKind, SeedSpec};
-use sync_aws::handlers::{poller, writer};
+use sync_aws::handlers::{poller, retrier, writer};
 use sync_engine::config::RecordType;
 use sync_engine::model::{ErrorFilter, ErrorStatus};
 use sync_engine::ports::{CursorStore, MappingStore, ReconciliationStore};
@@ -373,4 +375,103 @@ async fn the_operator_api_lists_ignores_and_retries_errors_and_reports_status() 
     assert_eq!(status, 404);
     let (status, _) = call(&stack, "DELETE", "/connections/acme", None).await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_rotated_password_takes_effect_without_a_redeploy() {
+    let stack = Stack::start(SeedSpec::default(), RetryPolicy::default()).await;
+    // The secret holds a wrong password: Intacct refuses the sign-in.
+    stack.put_intacct_user_password("not-the-password").await;
+    stack.invoice_in_invoiced("INV-ROT-1").await;
+    stack.deliver_all().await;
+    let open = ErrorFilter {
+        status: Some(ErrorStatus::Open),
+        ..ErrorFilter::default()
+    };
+    let errors = stack
+        .store
+        .list_errors(&stack.connection, &open)
+        .await
+        .unwrap();
+    assert!(
+        errors.iter().any(|e| e.code == "INTACCT_AUTH_401"),
+        "{errors:?}"
+    );
+    assert!(
+        stack
+            .intacct
+            .handle
+            .records(ObjectKind::ArInvoice)
+            .is_empty()
+    );
+
+    // The operator rotates the secret (here: back to the right password) and retries; the same
+    // warm deployment picks the new value up because the failure dropped the cached one.
+    stack
+        .put_intacct_user_password(stack.intacct.credentials.user_password.expose_secret())
+        .await;
+    for error in &errors {
+        sync_engine::operator::retry_error(&stack.deployment.engine, &stack.connection, &error.id)
+            .await
+            .expect("retry");
+    }
+    for _ in 0..3 {
+        let event = stack
+            .receive(&stack.retry_queue_url, Duration::from_secs(3))
+            .await;
+        if event.records.is_empty() {
+            break;
+        }
+        stack.run_retrier(event).await;
+    }
+    assert_eq!(stack.intacct.handle.records(ObjectKind::ArInvoice).len(), 1);
+}
+
+#[tokio::test]
+async fn an_oversized_webhook_is_refused_with_413() {
+    let stack = Stack::start(SeedSpec::default(), RetryPolicy::default()).await;
+    let huge = json!({"id": 1, "type": "invoice.created", "data": {"object": {"id": 1, "pad": "x".repeat(600 * 1024)}}});
+    let response = writer::handle(
+        &stack.deployment.engine,
+        stack.webhook_request(&huge, &stack.sign(&huge)),
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 413);
+    assert_eq!(stack.intacct.handle.requests_total(), 0);
+}
+
+#[tokio::test]
+async fn a_poisoned_message_fails_alone_and_the_rest_of_the_batch_is_settled() {
+    let stack = Stack::start(SeedSpec::default(), RetryPolicy::default()).await;
+    stack.invoice_in_invoiced("INV-POISON-1").await;
+    let invoice_id = stack.invoiced.handle().invoices()[0].id;
+    let good = json!({"work": {"connection": "acme", "record_type": "invoice",
+        "invoiced_id": invoice_id.to_string(), "operation": "create"}, "attempt": 1, "reason": "TEST"});
+    let mut event = SqsEvent::default();
+    for (id, body) in [
+        ("good", good.to_string()),
+        ("poison", "{not json".to_owned()),
+    ] {
+        let mut record = SqsMessage::default();
+        record.message_id = Some(id.to_owned());
+        record.body = Some(body);
+        event.records.push(record);
+    }
+    let response = retrier::handle(
+        stack.deployment.clone(),
+        event,
+        SystemTime::now() + Duration::from_secs(30),
+    )
+    .await;
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        ["poison"],
+        "only the poisoned message is redelivered"
+    );
+    assert_eq!(stack.intacct.handle.records(ObjectKind::ArInvoice).len(), 1);
 }

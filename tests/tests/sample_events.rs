@@ -55,7 +55,8 @@ fn webhook(id: u64, event_type: &str, object: Value, previous: Option<Value>) ->
     if let Some(previous) = previous {
         data["previous"] = previous;
     }
-    let body = json!({"id": id, "type": event_type, "timestamp": 1764000000, "data": data}).to_string();
+    let body =
+        json!({"id": id, "type": event_type, "timestamp": 1764000000, "data": data}).to_string();
     let secret = invoiced::WebhookSecret::new(SecretString::from(SAMPLE_SECRET)).expect("secret");
     let signature = invoiced::webhook::sign(&secret, body.as_bytes());
     json!({
@@ -76,7 +77,13 @@ fn webhook(id: u64, event_type: &str, object: Value, previous: Option<Value>) ->
     })
 }
 
-fn retry_record(id: &str, record_type: &str, invoiced_id: &str, attempt: u32, reason: &str) -> Value {
+fn retry_record(
+    id: &str,
+    record_type: &str,
+    invoiced_id: &str,
+    attempt: u32,
+    reason: &str,
+) -> Value {
     let body = json!({"work": {"connection": "acme", "record_type": record_type,
                                 "invoiced_id": invoiced_id, "operation": "create"},
                       "attempt": attempt, "reason": reason})
@@ -90,23 +97,63 @@ fn retry_record(id: &str, record_type: &str, invoiced_id: &str, attempt: u32, re
 
 fn samples() -> Vec<(&'static str, Value)> {
     vec![
-        ("schedule.json", json!({"version": "0", "id": "sample", "detail-type": "Scheduled Event",
+        (
+            "schedule.json",
+            json!({"version": "0", "id": "sample", "detail-type": "Scheduled Event",
             "source": "aws.scheduler", "account": "123456789012", "time": "2026-11-25T12:00:00Z",
-            "region": "us-east-1", "resources": [], "detail": {}})),
+            "region": "us-east-1", "resources": [], "detail": {}}),
+        ),
         ("sync-now.json", json!({"connection": "acme"})),
-        ("initial-sync.json", json!({"connection": "acme", "initial_sync": {
+        (
+            "initial-sync.json",
+            json!({"connection": "acme", "initial_sync": {
             "types": ["customer", "invoice", "credit_note", "payment"],
-            "from": "2026-01-01", "to": "2026-11-25", "run": "backfill-2026"}})),
-        ("webhook-customer-created.json", webhook(900001, "customer.created", customer(), None)),
-        ("webhook-customer-updated.json", webhook(900002, "customer.updated", customer(), Some(json!({"name": "Acme"})))),
-        ("webhook-invoice-created.json", webhook(900003, "invoice.created", invoice("not_sent"), None)),
-        ("webhook-invoice-voided.json", webhook(900004, "invoice.updated", invoice("voided"), Some(json!({"status": "not_sent"})))),
-        ("webhook-credit-note-created.json", webhook(900005, "credit_note.created", credit_note(), None)),
-        ("webhook-payment-created.json", webhook(900006, "payment.created", payment(false), None)),
-        ("webhook-payment-deleted.json", webhook(900007, "payment.deleted", payment(true), None)),
-        ("sqs-batch.json", json!({"Records": [
+            "from": "2026-01-01", "to": "2026-11-25", "run": "backfill-2026"}}),
+        ),
+        (
+            "webhook-customer-created.json",
+            webhook(900001, "customer.created", customer(), None),
+        ),
+        (
+            "webhook-customer-updated.json",
+            webhook(
+                900002,
+                "customer.updated",
+                customer(),
+                Some(json!({"name": "Acme"})),
+            ),
+        ),
+        (
+            "webhook-invoice-created.json",
+            webhook(900003, "invoice.created", invoice("not_sent"), None),
+        ),
+        (
+            "webhook-invoice-voided.json",
+            webhook(
+                900004,
+                "invoice.updated",
+                invoice("voided"),
+                Some(json!({"status": "not_sent"})),
+            ),
+        ),
+        (
+            "webhook-credit-note-created.json",
+            webhook(900005, "credit_note.created", credit_note(), None),
+        ),
+        (
+            "webhook-payment-created.json",
+            webhook(900006, "payment.created", payment(false), None),
+        ),
+        (
+            "webhook-payment-deleted.json",
+            webhook(900007, "payment.deleted", payment(true), None),
+        ),
+        (
+            "sqs-batch.json",
+            json!({"Records": [
             retry_record("msg-1", "invoice", "20001", 2, "INTACCT_THROTTLED"),
-            retry_record("msg-2", "payment", "40001", 3, "SYNC_DEPENDENCY_RELEASED")]})),
+            retry_record("msg-2", "payment", "40001", 3, "SYNC_DEPENDENCY_RELEASED")]}),
+        ),
     ]
 }
 
@@ -117,19 +164,31 @@ fn every_sample_event_parses_as_its_functions_event_and_webhooks_are_signed() {
     for (name, expected) in samples() {
         let path = events_dir().join(name);
         if regenerate {
-            std::fs::write(&path, serde_json::to_string_pretty(&expected).expect("json") + "\n")
-                .expect("write sample");
+            std::fs::write(
+                &path,
+                serde_json::to_string_pretty(&expected).expect("json") + "\n",
+            )
+            .expect("write sample");
         }
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("{}: {e} (REGENERATE_EVENTS=1 writes it)", path.display()));
         let stored: Value = serde_json::from_str(&text).expect("sample is JSON");
-        assert_eq!(stored, expected, "{name} is out of date: run with REGENERATE_EVENTS=1");
+        assert_eq!(
+            stored, expected,
+            "{name} is out of date: run with REGENERATE_EVENTS=1"
+        );
         if name.starts_with("webhook-") {
-            let request: ApiGatewayV2httpRequest = serde_json::from_value(stored).expect("HTTP API request");
+            let request: ApiGatewayV2httpRequest =
+                serde_json::from_value(stored).expect("HTTP API request");
             let body = request.body.expect("body");
-            let signature = request.headers.get("x-invoiced-signature").and_then(|v| v.to_str().ok());
-            invoiced::webhook::verify(&secret, body.as_bytes(), signature).expect("valid signature");
-            let event: invoiced::models::Event = serde_json::from_str(&body).expect("Invoiced event");
+            let signature = request
+                .headers
+                .get("x-invoiced-signature")
+                .and_then(|v| v.to_str().ok());
+            invoiced::webhook::verify(&secret, body.as_bytes(), signature)
+                .expect("valid signature");
+            let event: invoiced::models::Event =
+                serde_json::from_str(&body).expect("Invoiced event");
             assert!(
                 sync_engine::engine::webhook::work_for_event(
                     &sync_engine::config::ConnectionId::parse("acme").expect("id"),
@@ -142,7 +201,8 @@ fn every_sample_event_parses_as_its_functions_event_and_webhooks_are_signed() {
         } else if name == "sqs-batch.json" {
             let batch: SqsEvent = serde_json::from_value(stored).expect("SQS event");
             for record in batch.records {
-                sync_aws::sqs::parse_message(record.body.as_deref().expect("body")).expect("retry message");
+                sync_aws::sqs::parse_message(record.body.as_deref().expect("body"))
+                    .expect("retry message");
             }
         } else {
             let _: sync_aws::handlers::poller::PollerEvent =

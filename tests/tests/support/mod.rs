@@ -56,6 +56,9 @@ pub struct Stack {
     pub invoiced: RunningInvoiced,
     pub api: invoiced::Client,
     pub connection: sync_engine::config::ConnectionId,
+    /// Secrets Manager client and the connection's secret name.
+    pub secrets: aws_sdk_secretsmanager::Client,
+    pub secret_name: String,
 }
 
 impl Stack {
@@ -155,23 +158,16 @@ impl Stack {
             .put_config(&connection_config)
             .await
             .expect("config stored");
-        let creds = &intacct.credentials;
-        let secret = json!({
-            "intacct_sender_id": creds.sender_id,
-            "intacct_sender_password": creds.sender_password.expose_secret(),
-            "intacct_user_id": creds.user_id,
-            "intacct_user_password": creds.user_password.expose_secret(),
-            "invoiced_api_key": invoiced.api_key.expose_secret(),
-            "invoiced_webhook_secret": invoiced.webhook_secret.expose_secret(),
-        })
-        .to_string();
-        sync_aws::secrets::put_secret(
-            &aws_sdk_secretsmanager::Client::new(&config),
-            &format!("{prefix}/acme"),
-            &SecretString::from(secret),
+        let secrets = aws_sdk_secretsmanager::Client::new(&config);
+        let secret_name = format!("{prefix}/acme");
+        put_connection_secret(
+            &secrets,
+            &secret_name,
+            &intacct,
+            &invoiced,
+            intacct.credentials.user_password.expose_secret(),
         )
-        .await
-        .expect("secret stored");
+        .await;
         let api = invoiced::Client::new(invoiced::ClientConfig::new(
             invoiced.api_key.clone(),
             invoiced::Environment::Custom(invoiced.url.parse().expect("url")),
@@ -187,7 +183,21 @@ impl Stack {
             invoiced,
             api,
             connection: connection_config.id,
+            secrets,
+            secret_name,
         }
+    }
+
+    /// Writes the connection's secret with this Intacct user password (a rotation, or a typo).
+    pub async fn put_intacct_user_password(&self, password: &str) {
+        put_connection_secret(
+            &self.secrets,
+            &self.secret_name,
+            &self.intacct,
+            &self.invoiced,
+            password,
+        )
+        .await;
     }
 
     /// A webhook request exactly as API Gateway (payload 2.0) hands it to the writer.
@@ -332,4 +342,26 @@ pub fn fast_retries() -> RetryPolicy {
         floor: Duration::from_secs(1),
         max_attempts: 3,
     }
+}
+
+async fn put_connection_secret(
+    client: &aws_sdk_secretsmanager::Client,
+    name: &str,
+    intacct: &RunningIntacct,
+    invoiced: &RunningInvoiced,
+    user_password: &str,
+) {
+    let creds = &intacct.credentials;
+    let secret = json!({
+        "intacct_sender_id": creds.sender_id,
+        "intacct_sender_password": creds.sender_password.expose_secret(),
+        "intacct_user_id": creds.user_id,
+        "intacct_user_password": user_password,
+        "invoiced_api_key": invoiced.api_key.expose_secret(),
+        "invoiced_webhook_secret": invoiced.webhook_secret.expose_secret(),
+    })
+    .to_string();
+    sync_aws::secrets::put_secret(client, name, &SecretString::from(secret))
+        .await
+        .expect("secret stored");
 }

@@ -191,7 +191,9 @@ impl Engine {
             // The lease expires on its own; losing the release only delays the next caller.
             tracing::warn!(connection = %id, error = %e, "could not release Intacct lease");
         }
-        if let Err(intacct::Error::Authentication { .. }) = &result {
+        if let Err(e) = &result
+            && intacct::classify(e) == ErrorClass::Authentication
+        {
             // Maybe the password was rotated: the next attempt reloads the credentials.
             self.secrets.invalidate(id).await;
         }
