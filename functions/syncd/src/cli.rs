@@ -13,8 +13,9 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use sync_engine::adapters::memory::StaticSecrets;
-use sync_engine::engine::EngineSettings;
+use sync_engine::config::ConnectionId;
 use sync_engine::engine::read::{InitialSync, Progress, ReadReport};
+use sync_engine::engine::{Engine, EngineSettings};
 use sync_engine::model::ErrorFilter;
 
 use crate::ops;
@@ -38,6 +39,11 @@ pub struct Cli {
     /// Machine-readable JSON output.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Operate the AWS deployment instead of the local SQLite file: the resources named by
+    /// SYNC_TABLE_NAME, SYNC_RETRY_QUEUE_URL, SYNC_DEAD_LETTER_QUEUE_URL and
+    /// SYNC_SECRET_PREFIX, with the usual AWS credentials and region (AWS_ENDPOINT_URL too).
+    #[arg(long, global = true)]
+    pub aws: bool,
     /// Log progress (RUST_LOG overrides).
     #[arg(short, long, global = true)]
     pub verbose: bool,
@@ -133,6 +139,10 @@ pub enum ConnectionCommand {
         /// Configuration file.
         #[arg(long)]
         config: PathBuf,
+        /// With --aws: the connection's secret document (JSON) to store in Secrets Manager.
+        /// Never printed; on one machine, credentials come from --secrets instead.
+        #[arg(long)]
+        secret: Option<PathBuf>,
     },
     /// Stop syncing (work is queued, not lost).
     Pause {
@@ -249,6 +259,73 @@ fn open(cli: &Cli) -> anyhow::Result<Service> {
     )?)
 }
 
+/// Where operator commands act: the local SQLite file, or an AWS deployment.
+enum Backend {
+    Local(Service),
+    Aws(sync_aws::runtime::Deployment),
+}
+
+impl Backend {
+    fn engine(&self) -> &Arc<Engine> {
+        match self {
+            Backend::Local(service) => &service.engine,
+            Backend::Aws(deployment) => &deployment.engine,
+        }
+    }
+
+    async fn status(
+        &self,
+        id: &ConnectionId,
+        now: chrono::DateTime<Utc>,
+    ) -> anyhow::Result<ops::ConnectionStatus> {
+        Ok(match self {
+            Backend::Local(service) => {
+                ops::status(service.engine.store().as_ref(), &service.queue, id, now).await?
+            }
+            Backend::Aws(d) => {
+                let queue = ops::QueueSnapshot {
+                    total: sync_aws::sqs::queue_depth(&d.sqs, &d.retry_queue_url).await?,
+                    due: 0,
+                    dead_letters: sync_aws::sqs::queue_depth(&d.sqs, &d.dead_letter_queue_url)
+                        .await?,
+                };
+                sync_engine::operator::status(d.engine.store().as_ref(), id, queue).await?
+            }
+        })
+    }
+
+    async fn redrive(&self, limit: usize, now: chrono::DateTime<Utc>) -> anyhow::Result<usize> {
+        Ok(match self {
+            Backend::Local(service) => ops::redrive(&service.queue, limit, now).await?,
+            Backend::Aws(d) => {
+                use sync_aws::sqs::DeadLetterMover;
+                let mover = sync_aws::sqs::ManualMover::new(
+                    d.sqs.clone(),
+                    d.dead_letter_queue_url.clone(),
+                    d.retry_queue_url.clone(),
+                );
+                mover.redrive(limit).await?.moved
+            }
+        })
+    }
+
+    /// Stores a connection's secret document in Secrets Manager (AWS only).
+    async fn put_secret(&self, id: &ConnectionId, path: &Path) -> anyhow::Result<()> {
+        let Backend::Aws(d) = self else {
+            anyhow::bail!(
+                "--secret stores credentials in Secrets Manager (with --aws); on one machine use --secrets FILE"
+            );
+        };
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let name = format!("{}{id}", d.secret_prefix);
+        sync_aws::secrets::put_secret(&d.secrets, &name, &secrecy::SecretString::from(text))
+            .await?;
+        eprintln!("secret {name} stored");
+        Ok(())
+    }
+}
+
 fn print_json(value: &serde_json::Value) {
     println!(
         "{}",
@@ -307,22 +384,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             });
         }
+        Command::Serve { .. } if cli.aws => {
+            anyhow::bail!(
+                "on AWS the service runs as Lambda functions; `serve` is the one-machine runner"
+            )
+        }
         Command::Serve { poll_interval } => {
             serve(&cli, *poll_interval).await?;
             return Ok(ExitCode::SUCCESS);
         }
         _ => {}
     }
-    let service = open(&cli)?;
-    let store = service.engine.store().as_ref();
+    let backend = if cli.aws {
+        Backend::Aws(sync_aws::runtime::Deployment::from_env().await?)
+    } else {
+        Backend::Local(open(&cli)?)
+    };
+    let engine = backend.engine();
+    let store = engine.store().as_ref();
     let now = Utc::now();
     match &cli.command {
         Command::Demo { .. } | Command::Serve { .. } => {}
         Command::Connection { action } => match action {
-            ConnectionCommand::Add { config } => {
+            ConnectionCommand::Add { config, secret } => {
                 let text = std::fs::read_to_string(config)
                     .with_context(|| format!("reading {}", config.display()))?;
                 let config = ops::add_connection(store, &text).await?;
+                if let Some(path) = secret {
+                    backend.put_secret(&config.id, path).await?;
+                }
                 let url = webhook_url(cli.listen, config.id.as_str());
                 if cli.json {
                     print_json(&json!({"connection": config.id, "webhook_url": url}));
@@ -349,7 +439,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         },
         Command::SyncNow { id } => {
-            let report = ops::sync_now(&service.engine, &ops::connection_id(id)?).await?;
+            let report = ops::sync_now(engine, &ops::connection_id(id)?).await?;
             if cli.json {
                 print_json(&report_json(&report));
             } else {
@@ -381,8 +471,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 to: *to,
             };
             let printer = progress_printer();
-            let report = service
-                .engine
+            let report = engine
                 .initial_sync(&id, &request, &run_id, None, &printer)
                 .await?;
             if cli.json {
@@ -391,9 +480,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", render::read_report(&report));
             }
         }
-        Command::Errors { action } => errors(&cli, &service, action, now).await?,
+        Command::Errors { action } => errors(&cli, engine, action, now).await?,
         Command::Status { id } => {
-            let status = ops::status(store, &service.queue, &ops::connection_id(id)?, now).await?;
+            let status = backend.status(&ops::connection_id(id)?, now).await?;
             if cli.json {
                 print_json(&serde_json::to_value(&status)?);
             } else {
@@ -402,6 +491,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Dlq { action } => match action {
             DlqCommand::List => {
+                let Backend::Local(service) = &backend else {
+                    anyhow::bail!(
+                        "on AWS, inspect the dead-letter queue in the SQS console (Poll for messages) or with `aws sqs receive-message`"
+                    );
+                };
                 let letters = ops::dead_letters(&service.queue).await?;
                 if cli.json {
                     print_json(&json!(letters.iter().map(|d| json!({
@@ -413,7 +507,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             DlqCommand::Redrive { limit } => {
-                let moved = ops::redrive(&service.queue, *limit, now).await?;
+                let moved = backend.redrive(*limit, now).await?;
                 if cli.json {
                     print_json(&json!({"redriven": moved}));
                 } else {
@@ -427,11 +521,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 async fn errors(
     cli: &Cli,
-    service: &Service,
+    engine: &Engine,
     action: &ErrorsCommand,
     now: chrono::DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let store = service.engine.store().as_ref();
+    let store = engine.store().as_ref();
     match action {
         ErrorsCommand::List {
             id,
@@ -460,8 +554,7 @@ async fn errors(
             }
         }
         ErrorsCommand::Retry { id, error_id } => {
-            let action =
-                ops::retry_error(&service.engine, &ops::connection_id(id)?, error_id).await?;
+            let action = ops::retry_error(engine, &ops::connection_id(id)?, error_id).await?;
             if cli.json {
                 print_json(&serde_json::to_value(&action)?);
             } else {

@@ -57,6 +57,10 @@ pub struct Deployment {
     pub retry_queue_url: String,
     /// Dead-letter queue URL.
     pub dead_letter_queue_url: String,
+    /// The Secrets Manager client, for operators storing a connection's secret.
+    pub secrets: aws_sdk_secretsmanager::Client,
+    /// Prefix of the connections' secret names.
+    pub secret_prefix: String,
 }
 
 fn var(name: &'static str) -> Result<String, MissingVariable> {
@@ -115,9 +119,10 @@ impl Deployment {
             sqs.clone(),
             resources.retry_queue_url.clone(),
         ));
+        let secrets_client = aws_sdk_secretsmanager::Client::new(config);
         let secrets = Arc::new(SecretsManagerSource::new(
-            aws_sdk_secretsmanager::Client::new(config),
-            resources.secret_prefix,
+            secrets_client.clone(),
+            resources.secret_prefix.clone(),
             SECRET_CACHE_TTL,
         ));
         let engine = Arc::new(Engine::new(
@@ -134,6 +139,8 @@ impl Deployment {
             sqs,
             retry_queue_url: resources.retry_queue_url,
             dead_letter_queue_url: resources.dead_letter_queue_url,
+            secrets: secrets_client,
+            secret_prefix: resources.secret_prefix,
         }
     }
 }
