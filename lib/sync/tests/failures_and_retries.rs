@@ -323,3 +323,37 @@ async fn concurrent_webhooks_stay_within_the_companys_two_request_limit() {
     );
     assert_eq!(world.intacct_records(ObjectKind::ArInvoice).len(), 6);
 }
+
+#[tokio::test]
+async fn a_message_delivered_before_its_not_before_is_queued_again_for_the_rest_of_the_wait() {
+    let world = World::start(|_| {}).await;
+    let acme = customer(&world, "CUST-E7", "Patient Co").await;
+    let message = sync_engine::model::RetryMessage {
+        work: WorkItem {
+            connection: world.conn.clone(),
+            record_type: RecordType::Customer,
+            invoiced_id: acme.id.to_string(),
+            operation: Operation::Create,
+        },
+        attempt: 6,
+        reason: "INTACCT_THROTTLED".into(),
+        // A 40-minute wait: longer than one 15-minute SQS hop.
+        not_before: Some(chrono::Utc::now() + chrono::Duration::minutes(40)),
+    };
+    let outcome = world.engine.handle_retry(&message).await.expect("handled");
+    assert!(matches!(outcome, Outcome::Queued { .. }), "{outcome:?}");
+    let queued = world.queue.drain();
+    assert_eq!(queued.len(), 1);
+    let (again, hop) = &queued[0];
+    assert_eq!(
+        *hop,
+        sync_engine::retry::SQS_MAX_DELAY,
+        "one full hop, then another"
+    );
+    assert_eq!(again.attempt, 6, "waiting is not an attempt");
+    assert_eq!(
+        world.intacct.handle.requests_total(),
+        0,
+        "Intacct not called early"
+    );
+}

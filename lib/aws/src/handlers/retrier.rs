@@ -28,15 +28,29 @@ pub async fn handle(
     event: SqsEvent,
     deadline: SystemTime,
 ) -> SqsBatchResponse {
+    handle_with(event, deadline, move |record| {
+        let deployment = deployment.clone();
+        async move { process(&deployment, record).await }
+    })
+    .await
+}
+
+/// The batch mechanics with the per-message work supplied: bounded concurrency, a task per
+/// message (a panic fails that message alone), the deadline, and the partial batch response.
+pub async fn handle_with<F, Fut>(event: SqsEvent, deadline: SystemTime, work: F) -> SqsBatchResponse
+where
+    F: Fn(SqsMessage) -> Fut,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
     let budget = deadline
         .duration_since(SystemTime::now())
         .unwrap_or_default()
         .saturating_sub(DEADLINE_MARGIN);
     let results: Vec<(String, bool)> = futures::stream::iter(event.records.into_iter().map(|record| {
-        let deployment = deployment.clone();
+        let id = record.message_id.clone().unwrap_or_default();
+        let future = work(record);
         async move {
-            let id = record.message_id.clone().unwrap_or_default();
-            let task = tokio::spawn(async move { process(&deployment, record).await });
+            let task = tokio::spawn(future);
             let settled = match tokio::time::timeout(budget, task).await {
                 Ok(Ok(result)) => result,
                 Ok(Err(join)) => {
@@ -105,5 +119,82 @@ async fn process(deployment: &Deployment, record: SqsMessage) -> bool {
             tracing::error!(error = %e, "retry outcome not durable; SQS will redeliver");
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(bodies: &[&str]) -> SqsEvent {
+        let mut event = SqsEvent::default();
+        for (i, body) in bodies.iter().enumerate() {
+            let mut record = SqsMessage::default();
+            record.message_id = Some(format!("m{i}"));
+            record.body = Some((*body).to_owned());
+            event.records.push(record);
+        }
+        event
+    }
+
+    fn failed(response: &SqsBatchResponse) -> Vec<String> {
+        let mut ids: Vec<String> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.clone())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    #[tokio::test]
+    async fn a_panicking_message_fails_alone() {
+        let event = batch(&["ok", "panic", "ok", "ok"]);
+        let deadline = SystemTime::now() + Duration::from_secs(30);
+        let response = handle_with(event, deadline, |record| async move {
+            assert_ne!(record.body.as_deref(), Some("panic"), "poisoned message");
+            true
+        })
+        .await;
+        assert_eq!(failed(&response), ["m1"]);
+    }
+
+    #[tokio::test]
+    async fn a_message_still_running_at_the_deadline_is_redelivered_and_the_rest_settle() {
+        let event = batch(&["fast", "slow", "fast"]);
+        // The margin leaves one second of budget.
+        let deadline = SystemTime::now() + DEADLINE_MARGIN + Duration::from_secs(1);
+        let response = handle_with(event, deadline, |record| async move {
+            if record.body.as_deref() == Some("slow") {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+            true
+        })
+        .await;
+        assert_eq!(failed(&response), ["m1"]);
+    }
+
+    #[tokio::test]
+    async fn a_batch_never_runs_more_than_the_bound_at_once() {
+        let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let peak = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let event = batch(&["a", "b", "c", "d", "e", "f"]);
+        let deadline = SystemTime::now() + Duration::from_secs(30);
+        let (r, p) = (running.clone(), peak.clone());
+        handle_with(event, deadline, move |_| {
+            let (r, p) = (r.clone(), p.clone());
+            async move {
+                let now = r.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                p.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                r.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                true
+            }
+        })
+        .await;
+        assert_eq!(
+            peak.load(std::sync::atomic::Ordering::SeqCst),
+            BATCH_CONCURRENCY
+        );
     }
 }
