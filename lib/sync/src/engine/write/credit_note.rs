@@ -5,12 +5,12 @@
 //! notes that came from Intacct are never written back. Every amount carries the credit-memo
 //! sign, discount and tax lines included (the vendor's integration got those two wrong).
 
-use intacct::functions::{CreateArAdjustment, CurrencyInfo, DeleteArAdjustment, Filter};
+use intacct::functions::{CreateArAdjustment, CurrencyInfo, DeleteArAdjustment};
 use invoiced::models::{CreditNote, CreditNoteId};
 
-use super::super::gateway::{Probe, SingleWrite, WriteFailure, first_key};
+use super::super::gateway::{SingleWrite, WriteFailure};
 use super::super::{Connection, Engine, Outcome};
-use super::{IMPORTED_MARKER, Link, before_start, day, invoiced_failure, parse_id, skipped};
+use super::{IMPORTED_MARKER, NewDocument, before_start, day, invoiced_failure, parse_id, skipped};
 use crate::config::RecordType;
 use crate::mapping::lines::{DocumentKind, DocumentTotals, LineContext, document_lines};
 use crate::model::{IntentKey, Operation, Origin, WorkItem};
@@ -101,40 +101,17 @@ impl Engine {
             currency: note.currency.to_string().to_uppercase(),
             exchange: None,
         });
-        let number = note.number.clone();
-        let key = self
-            .post_one(
-                conn,
-                SingleWrite {
-                    key: IntentKey {
-                        connection: config.id.clone(),
-                        record_type: RecordType::CreditNote,
-                        invoiced_id: note.id.to_string(),
-                        operation: Operation::Create,
-                    },
-                    function: create.into(),
-                    probe: Some(Probe {
-                        object: "ARADJUSTMENT",
-                        filter: Filter::eq("RECORDID", number.clone()),
-                        key_field: "RECORDNO",
-                    }),
-                    key_of: first_key,
-                },
-            )
-            .await?;
-        self.record_written(
+        self.create_document(
             conn,
-            Link {
+            NewDocument {
                 record_type: RecordType::CreditNote,
                 invoiced_id: &note.id.to_string(),
-                intacct_key: &key,
-                intacct_number: Some(number),
-                origin: Origin::Invoiced,
-                source_version: None,
+                number: &note.number,
+                object: "ARADJUSTMENT",
+                function: create.into(),
             },
         )
-        .await?;
-        Ok(key)
+        .await
     }
 
     async fn delete_adjustment(

@@ -5,12 +5,12 @@
 //! written back; a void reverses the Intacct invoice. The invoice number is sent as the Intacct
 //! document number, which is also how a lost response is probed for.
 
-use intacct::functions::{CreateInvoice, CurrencyInfo, Filter, ReverseInvoice};
+use intacct::functions::{CreateInvoice, CurrencyInfo, ReverseInvoice};
 use invoiced::models::{Invoice, InvoiceId, InvoiceStatus};
 
-use super::super::gateway::{Probe, SingleWrite, WriteFailure, first_key};
+use super::super::gateway::{SingleWrite, WriteFailure, first_key};
 use super::super::{Connection, Engine, Outcome};
-use super::{IMPORTED_MARKER, Link, before_start, day, invoiced_failure, parse_id, skipped};
+use super::{IMPORTED_MARKER, NewDocument, before_start, day, invoiced_failure, parse_id, skipped};
 use crate::config::RecordType;
 use crate::mapping::lines::{DocumentKind, DocumentTotals, LineContext, document_lines};
 use crate::model::{IntentKey, Operation, Origin, WorkItem};
@@ -98,40 +98,17 @@ impl Engine {
             currency: invoice.currency.to_string().to_uppercase(),
             exchange: None,
         });
-        let number = invoice.number.clone();
-        let key = self
-            .post_one(
-                conn,
-                SingleWrite {
-                    key: IntentKey {
-                        connection: config.id.clone(),
-                        record_type: RecordType::Invoice,
-                        invoiced_id: invoice.id.to_string(),
-                        operation: Operation::Create,
-                    },
-                    function: create.into(),
-                    probe: Some(Probe {
-                        object: "ARINVOICE",
-                        filter: Filter::eq("RECORDID", number.clone()),
-                        key_field: "RECORDNO",
-                    }),
-                    key_of: first_key,
-                },
-            )
-            .await?;
-        self.record_written(
+        self.create_document(
             conn,
-            Link {
+            NewDocument {
                 record_type: RecordType::Invoice,
                 invoiced_id: &invoice.id.to_string(),
-                intacct_key: &key,
-                intacct_number: Some(number),
-                origin: Origin::Invoiced,
-                source_version: None,
+                number: &invoice.number,
+                object: "ARINVOICE",
+                function: create.into(),
             },
         )
-        .await?;
-        Ok(key)
+        .await
     }
 
     async fn reverse_invoice(

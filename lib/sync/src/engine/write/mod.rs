@@ -10,12 +10,14 @@ mod payment;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::time::Duration;
 
-use super::gateway::{INTENT_RACE, WriteFailure};
+use intacct::functions::Filter;
+
+use super::gateway::{INTENT_RACE, Probe, SingleWrite, WriteFailure, first_key};
 use super::{Connection, Engine, EngineError, Outcome};
 use crate::config::RecordType;
 use crate::model::{
-    Dependency, Direction, ErrorStatus, Mapping, NewReconciliationError, Origin,
-    ReconciliationError, RetryMessage, WorkItem,
+    Dependency, Direction, ErrorStatus, IntentKey, Mapping, NewReconciliationError, Operation,
+    Origin, ReconciliationError, RetryMessage, WorkItem,
 };
 use crate::ports::{InvoicedError, StoreError};
 use crate::retry::RetryDecision;
@@ -183,6 +185,48 @@ impl Engine {
         Ok(())
     }
 
+    /// Creates a numbered document exactly once (probing by its number after a lost answer)
+    /// and maps it; returns its Intacct key.
+    pub(crate) async fn create_document(
+        &self,
+        conn: &Connection,
+        document: NewDocument<'_>,
+    ) -> Result<String, WriteFailure> {
+        let key = self
+            .post_one(
+                conn,
+                SingleWrite {
+                    key: IntentKey {
+                        connection: conn.config.id.clone(),
+                        record_type: document.record_type,
+                        invoiced_id: document.invoiced_id.to_owned(),
+                        operation: Operation::Create,
+                    },
+                    function: document.function,
+                    probe: Some(Probe {
+                        object: document.object,
+                        filter: Filter::eq("RECORDID", document.number),
+                        key_field: "RECORDNO",
+                    }),
+                    key_of: first_key,
+                },
+            )
+            .await?;
+        self.record_written(
+            conn,
+            Link {
+                record_type: document.record_type,
+                invoiced_id: document.invoiced_id,
+                intacct_key: &key,
+                intacct_number: Some(document.number.to_owned()),
+                origin: Origin::Invoiced,
+                source_version: None,
+            },
+        )
+        .await?;
+        Ok(key)
+    }
+
     /// Records the mapping of a record now in both systems and releases the work that waited
     /// for it.
     pub(crate) async fn record_written(
@@ -225,6 +269,20 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// An Intacct document created from an Invoiced one, identified by its document number.
+pub(crate) struct NewDocument<'a> {
+    /// Record type (also the mapping's namespace).
+    pub record_type: RecordType,
+    /// The Invoiced record.
+    pub invoiced_id: &'a str,
+    /// Document number sent to Intacct (RECORDID), which is also how a lost answer is found.
+    pub number: &'a str,
+    /// The object the create makes (`ARINVOICE`, `ARADJUSTMENT`).
+    pub object: &'static str,
+    /// The create function.
+    pub function: intacct::Function,
 }
 
 /// A record now known to both systems.

@@ -19,7 +19,9 @@ use rust_decimal::Decimal;
 
 use super::super::gateway::{ExactlyOnce, Probe, SingleWrite, WriteFailure, call_id, first_key};
 use super::super::{Connection, Engine, Outcome};
-use super::{IMPORTED_MARKER, Link, before_start, day, invoiced_failure, parse_id, skipped};
+use super::{
+    IMPORTED_MARKER, Link, NewDocument, before_start, day, invoiced_failure, parse_id, skipped,
+};
 use crate::config::payment_routes::select_route;
 use crate::config::{ConvenienceFees, Deposit, DimensionIds, RecordType};
 use crate::model::{Dependency, IntentKey, Operation, Origin, WorkItem};
@@ -374,39 +376,17 @@ impl Engine {
             currency: payment.currency.to_string().to_uppercase(),
             exchange: None,
         });
-        let key = self
-            .post_one(
-                conn,
-                SingleWrite {
-                    key: IntentKey {
-                        connection: conn.config.id.clone(),
-                        record_type: RecordType::ConvenienceFee,
-                        invoiced_id: payment.id.to_string(),
-                        operation: Operation::Create,
-                    },
-                    function: create.into(),
-                    probe: Some(Probe {
-                        object: "ARINVOICE",
-                        filter: Filter::eq("RECORDID", number.clone()),
-                        key_field: "RECORDNO",
-                    }),
-                    key_of: first_key,
-                },
-            )
-            .await?;
-        self.record_written(
+        self.create_document(
             conn,
-            Link {
+            NewDocument {
                 record_type: RecordType::ConvenienceFee,
                 invoiced_id: &payment.id.to_string(),
-                intacct_key: &key,
-                intacct_number: Some(number),
-                origin: Origin::Invoiced,
-                source_version: None,
+                number: &number,
+                object: "ARINVOICE",
+                function: create.into(),
             },
         )
-        .await?;
-        Ok(key)
+        .await
     }
 
     async fn reverse_payment(
