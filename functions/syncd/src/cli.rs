@@ -565,6 +565,18 @@ async fn errors(
                     } => println!(
                         "{record_type} {invoiced_id} queued for retry; the error resolves when it succeeds (run `syncd serve` or wait for the running worker)"
                     ),
+                    ops::RetryAction::Reimported {
+                        record_type,
+                        intacct_key,
+                        imported,
+                    } => println!(
+                        "Intacct {record_type} {intacct_key} read again: {}",
+                        if imported {
+                            "imported into Invoiced; the error is resolved"
+                        } else {
+                            "not imported (see `errors show` for why)"
+                        }
+                    ),
                     ops::RetryAction::Polled { imported, finished } => println!(
                         "poll ran: {imported} record(s) imported{}",
                         if finished {

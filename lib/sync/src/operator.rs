@@ -152,7 +152,17 @@ pub enum RetryAction {
         /// Invoiced id.
         invoiced_id: String,
     },
-    /// A read error: a poll ran. A record whose fix modified it in Intacct is re-read by it.
+    /// A read error of one record: it was imported again by its key.
+    Reimported {
+        /// Record type.
+        record_type: RecordType,
+        /// Its Intacct key.
+        intacct_key: String,
+        /// Whether it was created or updated in Invoiced (false: a rule skipped it, or it
+        /// failed again and its error is open again).
+        imported: bool,
+    },
+    /// A read error of a whole stream: a poll ran.
     Polled {
         /// Rows imported.
         imported: u64,
@@ -191,7 +201,8 @@ pub async fn retry_error(
                 invoiced_id: error.record_id,
             })
         }
-        Direction::Read => {
+        Direction::Read if error.record_id.starts_with("stream:") => {
+            // A whole stream failed: read it again.
             store
                 .set_error_status(id, error_id, ErrorStatus::Open, now)
                 .await
@@ -203,6 +214,18 @@ pub async fn retry_error(
             Ok(RetryAction::Polled {
                 imported: report.imported(),
                 finished: report.finished(),
+            })
+        }
+        Direction::Read => {
+            // One record: import it again by its key; success resolves the error.
+            let imported = engine
+                .reimport(id, error.record_type, &error.record_id)
+                .await
+                .map_err(backend)?;
+            Ok(RetryAction::Reimported {
+                record_type: error.record_type,
+                intacct_key: error.record_id,
+                imported,
             })
         }
     }

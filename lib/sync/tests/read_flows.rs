@@ -400,3 +400,138 @@ async fn an_intacct_customer_already_in_invoiced_is_linked_by_number_or_name_not
         2
     );
 }
+
+#[tokio::test]
+async fn a_read_error_is_retried_by_importing_that_one_record_again() {
+    let world = World::start_with(
+        seeded(SeedSpec {
+            customers: 1,
+            invoices: 1,
+            returns: 0,
+            payments: 0,
+        }),
+        |_| {},
+    )
+    .await;
+    let doc = world
+        .intacct_records(ObjectKind::SoDocument)
+        .pop()
+        .expect("seeded invoice");
+    let owner = doc.fields["CUSTVENDID"].clone();
+    let ghost: Fields = [("CUSTVENDID".to_owned(), "GHOST".to_owned())]
+        .into_iter()
+        .collect();
+    world
+        .intacct
+        .handle
+        .overwrite_fields(ObjectKind::SoDocument, doc.recordno, ghost);
+    world.engine.poll(&world.conn, None).await.expect("poll");
+    use sync_engine::ports::ReconciliationStore;
+    let errors = world
+        .store
+        .list_errors(&world.conn, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].message.contains("GHOST"), "{}", errors[0].message);
+    assert!(world.invoiced.handle().invoices().is_empty());
+
+    // Fixed in Intacct without touching WHENMODIFIED: only a retry of this record finds it.
+    let fixed: Fields = [("CUSTVENDID".to_owned(), owner)].into_iter().collect();
+    world
+        .intacct
+        .handle
+        .overwrite_fields(ObjectKind::SoDocument, doc.recordno, fixed);
+    let action = sync_engine::operator::retry_error(&world.engine, &world.conn, &errors[0].id)
+        .await
+        .expect("retry");
+    assert!(
+        matches!(
+            action,
+            sync_engine::operator::RetryAction::Reimported { imported: true, .. }
+        ),
+        "{action:?}"
+    );
+    assert_eq!(world.invoiced.handle().invoices().len(), 1);
+    let after = world
+        .store
+        .get_error(&world.conn, &errors[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.status, sync_engine::model::ErrorStatus::Resolved);
+}
+
+#[tokio::test]
+async fn a_payment_reversed_in_intacct_is_voided_in_invoiced_and_not_reversed_twice() {
+    let world = World::start(|_| {}).await;
+    let acme = common::customer(&world, "CUST-REV", "Reversal Co").await;
+    let inv = common::invoice(
+        &world,
+        &acme,
+        "INV-REV",
+        false,
+        vec![common::line(
+            "Work",
+            rust_decimal::Decimal::ONE,
+            rust_decimal::Decimal::TEN,
+            invoiced::models::Metadata::new(),
+        )],
+    )
+    .await;
+    let paid = common::payment(
+        &world,
+        &acme,
+        rust_decimal::Decimal::TEN,
+        "usd",
+        vec![common::pays(&inv, rust_decimal::Decimal::TEN)],
+    )
+    .await;
+    world.deliver_new_events().await;
+    let intacct_payment = world
+        .intacct_records(ObjectKind::ArPayment)
+        .pop()
+        .expect("posted");
+
+    // Someone reverses it in Intacct.
+    let creds = &world.intacct.credentials;
+    let client = intacct::IntacctClient::new(
+        intacct::ClientConfig::new(intacct::Credentials {
+            sender_id: creds.sender_id.clone(),
+            sender_password: creds.sender_password.clone(),
+            company_id: creds.company_id.clone(),
+            user_id: creds.user_id.clone(),
+            user_password: creds.user_password.clone(),
+            entity_id: None,
+        })
+        .with_endpoint(world.intacct.endpoint.parse().expect("url")),
+    )
+    .expect("client");
+    let reverse = intacct::functions::ReverseArPayment {
+        key: intacct_payment.recordno.to_string(),
+        date_reversed: chrono::Utc::now().date_naive(),
+        description: Some("Bounced".into()),
+    };
+    client
+        .execute_one(intacct::FunctionCall::random(reverse))
+        .await
+        .expect("reversed in Intacct")
+        .ensure_success()
+        .expect("success");
+
+    world.engine.poll(&world.conn, None).await.expect("poll");
+    let voided = world
+        .invoiced
+        .handle()
+        .payments()
+        .into_iter()
+        .find(|p| p.id == paid.id.get())
+        .expect("payment");
+    assert!(voided.voided, "the Intacct reversal reached Invoiced");
+    world.deliver_new_events().await;
+    assert_eq!(
+        world.intacct.handle.function_calls("reverse_arpayment"),
+        1,
+        "the void's webhook is not written back as a second reversal"
+    );
+}

@@ -58,34 +58,58 @@ impl MappingStore for DynamoStore {
         let mut forward = keyed(pk.clone(), mapping_invoiced_sk(&mapping.invoiced_id));
         forward.insert(INTACCT_KEY.into(), s(&mapping.intacct_key));
         forward.insert(BODY.into(), body(mapping)?);
-        let mut claim = keyed(pk, mapping_intacct_sk(&mapping.intacct_key));
+        let mut claim = keyed(pk.clone(), mapping_intacct_sk(&mapping.intacct_key));
         claim.insert(INVOICED_ID.into(), s(&mapping.invoiced_id));
 
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(claim_put(
-                &self.table,
-                forward,
-                INTACCT_KEY,
-                &mapping.intacct_key,
-            )?)
-            .transact_items(claim_put(
-                &self.table,
-                claim,
-                INVOICED_ID,
-                &mapping.invoiced_id,
-            )?)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) => match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => Err(
-                    explain_cancellation(mapping, cancelled.cancellation_reasons()),
-                ),
-                _ => Err(unavailable("TransactWriteItems (mapping)", err)),
-            },
+        // Two transactions touching the same items at once can both be cancelled with
+        // TransactionConflict; trying again settles which one wins (the other then fails its
+        // condition and gets a real Conflict).
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .client
+                .transact_write_items()
+                .transact_items(claim_put(
+                    &self.table,
+                    forward.clone(),
+                    INTACCT_KEY,
+                    &mapping.intacct_key,
+                )?)
+                .transact_items(claim_put(
+                    &self.table,
+                    claim.clone(),
+                    INVOICED_ID,
+                    &mapping.invoiced_id,
+                )?)
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(()),
+                Err(err) => match err.as_service_error() {
+                    Some(TransactWriteItemsError::TransactionCanceledException(cancelled))
+                        if attempt < CONFLICT_ATTEMPTS
+                            && only_transaction_conflicts(cancelled.cancellation_reasons()) =>
+                    {
+                        let pause = rand::random_range(10..50);
+                        tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                    }
+                    Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                        let error = explain_cancellation(mapping, cancelled.cancellation_reasons());
+                        // A failed condition is decided by what is stored now: a partner that
+                        // really holds either side is a conflict; a claim that vanished (its
+                        // own transaction was cancelled too) means nobody won yet.
+                        if attempt < CONFLICT_ATTEMPTS
+                            && matches!(error, StoreError::Conflict(_))
+                            && !self.claimed_by_another(mapping, &pk).await?
+                        {
+                            continue;
+                        }
+                        return Err(error);
+                    }
+                    _ => return Err(unavailable("TransactWriteItems (mapping)", err)),
+                },
+            }
         }
     }
 
@@ -98,6 +122,48 @@ impl MappingStore for DynamoStore {
         self.count("mappings", &pk, Some(MAPPING_INVOICED_PREFIX))
             .await
     }
+}
+
+impl DynamoStore {
+    /// Whether either side of `mapping` is stored with a different partner.
+    async fn claimed_by_another(&self, mapping: &Mapping, pk: &str) -> StoreResult<bool> {
+        let forward = self
+            .get(
+                "mapping",
+                pk.to_owned(),
+                mapping_invoiced_sk(&mapping.invoiced_id),
+            )
+            .await?;
+        if let Some(item) = &forward
+            && get_s(item, INTACCT_KEY)? != mapping.intacct_key
+        {
+            return Ok(true);
+        }
+        let claim = self
+            .get(
+                "mapping claim",
+                pk.to_owned(),
+                mapping_intacct_sk(&mapping.intacct_key),
+            )
+            .await?;
+        Ok(claim
+            .as_ref()
+            .map(|item| get_s(item, INVOICED_ID).map(|id| id != mapping.invoiced_id))
+            .transpose()?
+            .unwrap_or(false))
+    }
+}
+
+/// Tries of a mapping transaction cancelled only by a concurrent transaction.
+const CONFLICT_ATTEMPTS: u32 = 5;
+
+fn only_transaction_conflicts(reasons: &[CancellationReason]) -> bool {
+    let codes: Vec<_> = reasons
+        .iter()
+        .filter_map(|r| r.code())
+        .filter(|code| *code != "None")
+        .collect();
+    !codes.is_empty() && codes.iter().all(|code| *code == "TransactionConflict")
 }
 
 /// A Put that succeeds only on an absent item or one already naming the same partner.

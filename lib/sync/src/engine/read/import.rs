@@ -11,7 +11,7 @@ use intacct::Record;
 use intacct::functions::{Filter, Query};
 use invoiced::models::{
     AppliedTo, CreditNoteParams, Currency, CustomerId, CustomerParams, InvoiceApplication,
-    InvoiceId, InvoiceParams, LineItemParams, Metadata, PaymentMethod, PaymentParams,
+    InvoiceId, InvoiceParams, LineItemParams, Metadata, PaymentId, PaymentMethod, PaymentParams,
 };
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -21,8 +21,9 @@ use super::super::write::{IMPORTED_MARKER, Link, invoiced_failure};
 use super::super::{Connection, Engine};
 use super::{Imported, Stream};
 use crate::config::{CustomerMatching, CustomerSource, RecordType};
-use crate::model::{Mapping, Origin};
+use crate::model::{IntentKey, IntentState, Mapping, Operation, Origin};
 use crate::ports::Lookup;
+use crate::ports::StoreError;
 
 /// What became of a customer a page of documents names.
 #[derive(Debug, Clone, Copy)]
@@ -532,6 +533,48 @@ impl Engine {
         Ok(customer.id)
     }
 
+    /// A payment reversed in Intacct, whichever side created it, is voided in Invoiced. The
+    /// void intent is recorded as done first, so the `payment.deleted` webhook that the void
+    /// causes is not written back to Intacct as a second reversal.
+    async fn reflect_reversal(
+        &self,
+        conn: &Connection,
+        mapping: &Mapping,
+    ) -> Result<Imported, WriteFailure> {
+        let id = PaymentId::parse(&mapping.invoiced_id).map_err(|e| bad_data(e.to_string()))?;
+        let now = self.clock.now();
+        let void = IntentKey {
+            connection: conn.config.id.clone(),
+            record_type: RecordType::Payment,
+            invoiced_id: mapping.invoiced_id.clone(),
+            operation: Operation::Void,
+        };
+        let intent = self.store.begin_intent(&void, now).await?;
+        if !matches!(intent.state, IntentState::Succeeded { .. }) {
+            let done = IntentState::Succeeded {
+                intacct_key: mapping.intacct_key.clone(),
+            };
+            match self
+                .store
+                .transition_intent(&void, intent.version, done, intent.generation, now)
+                .await
+            {
+                Ok(_) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        match conn.invoiced.payment(id).await.map_err(invoiced_failure)? {
+            Some(payment) if !payment.voided => {
+                conn.invoiced
+                    .void_payment(id)
+                    .await
+                    .map_err(invoiced_failure)?;
+                Ok(Imported::Written)
+            }
+            _ => Ok(Imported::Skipped("already voided in Invoiced")),
+        }
+    }
+
     /// An AR payment → an Invoiced payment applied to the mapped invoices.
     async fn import_payment(
         &self,
@@ -541,21 +584,25 @@ impl Engine {
     ) -> Result<Imported, WriteFailure> {
         let key =
             text(pay, "RECORDNO").ok_or_else(|| bad_data("payment without RECORDNO".into()))?;
+        let reversed = text(pay, "STATE").is_some_and(|s| {
+            let s = s.to_ascii_lowercase();
+            s == "v" || s.contains("reversed") || s.contains("voided")
+        });
         if let Some(m) = self
             .store
             .mapping_by_intacct(&conn.config.id, RecordType::Payment, &key)
             .await?
         {
+            if reversed {
+                return self.reflect_reversal(conn, &m).await;
+            }
             return Ok(Imported::Skipped(if m.origin == Origin::Invoiced {
                 "written by us from Invoiced"
             } else {
                 "already imported"
             }));
         }
-        if text(pay, "STATE").is_some_and(|s| {
-            let s = s.to_ascii_lowercase();
-            s == "v" || s.contains("reversed") || s.contains("voided")
-        }) {
+        if reversed {
             return Ok(Imported::Skipped("reversed in Intacct"));
         }
         let amount = match decimal(pay, "TRX_TOTALENTERED")? {

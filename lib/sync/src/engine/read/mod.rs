@@ -243,6 +243,98 @@ impl Engine {
         Ok(report)
     }
 
+    /// Imports one Intacct record again by its key: an operator's retry of a read error (the
+    /// vendor's integration could not retry Order Entry records because it did not keep their
+    /// document type; here the type is read back from the record). `Ok(true)` when the record
+    /// was created or updated in Invoiced; a failure is recorded as the record's error again.
+    pub async fn reimport(
+        &self,
+        id: &ConnectionId,
+        record_type: RecordType,
+        intacct_key: &str,
+    ) -> Result<bool, EngineError> {
+        let conn = self.connection(id).await?;
+        let (object, fields): (&str, Vec<&str>) = match record_type {
+            RecordType::Customer => ("CUSTOMER", import::CUSTOMER_FIELDS.to_vec()),
+            RecordType::Invoice | RecordType::CreditNote => {
+                ("SODOCUMENT", vec!["RECORDNO", "WHENMODIFIED", "DOCPARID"])
+            }
+            RecordType::Payment => ("ARPYMT", vec!["RECORDNO", "WHENMODIFIED"]),
+            RecordType::ConvenienceFee => return Ok(false),
+        };
+        let query = intacct::functions::Query::new(object, fields)
+            .filter(Filter::eq("RECORDNO", intacct_key))
+            .page_size(2);
+        let fallback_stream = Stream::Customers;
+        let rows = match self.call_intacct(&conn, &Request::read(query)).await {
+            Ok(response) => match response
+                .results()
+                .first()
+                .map(|r| r.clone().ensure_success())
+            {
+                Some(Ok(result)) => result.data.map(|d| d.records).unwrap_or_default(),
+                Some(Err(e)) => {
+                    self.record_read_error(
+                        &conn,
+                        &fallback_stream,
+                        intacct_key,
+                        intacct_failure(&e),
+                    )
+                    .await?;
+                    return Ok(false);
+                }
+                None => Vec::new(),
+            },
+            Err(e) => {
+                self.record_read_error(&conn, &fallback_stream, intacct_key, e.into_failure())
+                    .await?;
+                return Ok(false);
+            }
+        };
+        let Some(first) = rows.first() else {
+            // Gone from Intacct: nothing left to import, nothing left to fix.
+            let stream = match record_type {
+                RecordType::Customer => Stream::Customers,
+                RecordType::Payment => Stream::Payments,
+                _ => Stream::Documents {
+                    doc_type: String::new(),
+                    target: record_type,
+                },
+            };
+            self.resolve_read_error(&conn, &stream, intacct_key).await?;
+            return Ok(false);
+        };
+        let stream = match record_type {
+            RecordType::Customer => Stream::Customers,
+            RecordType::Payment => Stream::Payments,
+            _ => Stream::Documents {
+                doc_type: first.get("DOCPARID").unwrap_or_default().to_owned(),
+                target: record_type,
+            },
+        };
+        let outcome = async {
+            let mut full = self.hydrate(&conn, &stream, rows).await?;
+            let customers = self.page_customers(&conn, &stream, &full).await?;
+            match full.remove(intacct_key) {
+                Some(record) => self.import_row(&conn, &stream, &record, &customers).await,
+                None => Ok(Imported::Skipped("deleted in Intacct while being read")),
+            }
+        }
+        .await;
+        match outcome {
+            Ok(imported) => {
+                self.resolve_read_error(&conn, &stream, intacct_key).await?;
+                Ok(imported == Imported::Written)
+            }
+            Err(WriteFailure::Engine(e)) => Err(e),
+            Err(failure) => {
+                self.record_read_error(&conn, &stream, intacct_key, failure)
+                    .await?;
+                Ok(false)
+            }
+        }
+    }
+
     async fn read_incremental(
         &self,
         conn: &Connection,
