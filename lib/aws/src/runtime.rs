@@ -24,14 +24,18 @@ pub mod env {
     pub const DEAD_LETTER_QUEUE_URL: &str = "SYNC_DEAD_LETTER_QUEUE_URL";
     /// Prefix of the per-connection secrets in Secrets Manager (`<prefix><connection id>`).
     pub const SECRET_PREFIX: &str = "SYNC_SECRET_PREFIX";
+    /// Attempts before a failing record becomes a reconciliation error and its message goes to
+    /// the dead-letter queue (optional; the engine's default, 8, otherwise).
+    pub const RETRY_MAX_ATTEMPTS: &str = "SYNC_RETRY_MAX_ATTEMPTS";
     /// Log filter (`info` by default).
     pub const LOG: &str = "RUST_LOG";
     /// Every variable, in one place.
-    pub const ALL: [&str; 5] = [
+    pub const ALL: [&str; 6] = [
         TABLE,
         RETRY_QUEUE_URL,
         DEAD_LETTER_QUEUE_URL,
         SECRET_PREFIX,
+        RETRY_MAX_ATTEMPTS,
         LOG,
     ];
 }
@@ -40,10 +44,27 @@ pub mod env {
 /// authentication failure refreshes them at once, so a rotation never waits this long.
 pub const SECRET_CACHE_TTL: Duration = Duration::from_secs(300);
 
-/// A required variable is missing.
+/// A required variable is missing or unusable.
 #[derive(Debug, thiserror::Error)]
-#[error("environment variable {0} is not set")]
-pub struct MissingVariable(pub &'static str);
+pub enum EnvironmentError {
+    /// Not set, or blank.
+    #[error("environment variable {0} is not set")]
+    Unset(&'static str),
+    /// Set to something the function cannot use.
+    #[error("environment variable {name} is {value:?}: {expected}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// What it holds.
+        value: String,
+        /// What it should hold.
+        expected: &'static str,
+    },
+}
+
+/// The most attempts [`env::RETRY_MAX_ATTEMPTS`] may ask for: beyond this a record would wait
+/// days in the queue instead of reaching an operator.
+pub const RETRY_MAX_ATTEMPTS_LIMIT: u32 = 20;
 
 /// What one deployment's functions share: the engine and the adapters behind it.
 pub struct Deployment {
@@ -61,13 +82,38 @@ pub struct Deployment {
     pub secrets: aws_sdk_secretsmanager::Client,
     /// Prefix of the connections' secret names.
     pub secret_prefix: String,
+    /// The engine's credential source (the same value, with its cache): an operator rotating a
+    /// secret, or a test, can see what a warm function would use and invalidate it.
+    pub secret_source: Arc<SecretsManagerSource>,
 }
 
-fn var(name: &'static str) -> Result<String, MissingVariable> {
+fn var(name: &'static str) -> Result<String, EnvironmentError> {
     std::env::var(name)
         .ok()
         .filter(|v| !v.trim().is_empty())
-        .ok_or(MissingVariable(name))
+        .ok_or(EnvironmentError::Unset(name))
+}
+
+/// The engine settings the environment may change: today the attempt cap.
+pub fn settings_from_env() -> Result<EngineSettings, EnvironmentError> {
+    let mut settings = EngineSettings::default();
+    if let Ok(value) = var(env::RETRY_MAX_ATTEMPTS) {
+        settings.retry.max_attempts = parse_attempts(&value)?;
+    }
+    Ok(settings)
+}
+
+fn parse_attempts(value: &str) -> Result<u32, EnvironmentError> {
+    value
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=RETRY_MAX_ATTEMPTS_LIMIT).contains(n))
+        .ok_or_else(|| EnvironmentError::Invalid {
+            name: env::RETRY_MAX_ATTEMPTS,
+            value: value.to_owned(),
+            expected: "a whole number from 1 to 20",
+        })
 }
 
 /// The names of a deployment's resources.
@@ -85,7 +131,7 @@ pub struct Resources {
 
 impl Resources {
     /// From the environment ([`env`]).
-    pub fn from_env() -> Result<Self, MissingVariable> {
+    pub fn from_env() -> Result<Self, EnvironmentError> {
         Ok(Self {
             table: var(env::TABLE)?,
             retry_queue_url: var(env::RETRY_QUEUE_URL)?,
@@ -98,10 +144,11 @@ impl Resources {
 impl Deployment {
     /// Reads the environment and builds the SDK clients and the engine. `aws_config` honours
     /// `AWS_ENDPOINT_URL`, which is how a local endpoint is used without a code path of its own.
-    pub async fn from_env() -> Result<Self, MissingVariable> {
+    pub async fn from_env() -> Result<Self, EnvironmentError> {
         let resources = Resources::from_env()?;
+        let settings = settings_from_env()?;
         let config = aws_config::load_from_env().await;
-        Ok(Self::new(&config, resources, EngineSettings::default()))
+        Ok(Self::new(&config, resources, settings))
     }
 
     /// Builds the clients once (per cold start) and the engine over them.
@@ -128,7 +175,7 @@ impl Deployment {
         let engine = Arc::new(Engine::new(
             store.clone(),
             queue,
-            secrets,
+            secrets.clone(),
             Arc::new(HttpConnector::new()),
             Arc::new(SystemClock),
             settings,
@@ -141,12 +188,14 @@ impl Deployment {
             dead_letter_queue_url: resources.dead_letter_queue_url,
             secrets: secrets_client,
             secret_prefix: resources.secret_prefix,
+            secret_source: secrets,
         }
     }
 }
 
-/// Structured JSON logs, one object per line, with the current span's fields (connection,
-/// record type, id, attempt). Secrets never reach a log: they are `SecretString`s whose Debug
+/// Structured JSON logs, one object per line: `timestamp`, `level`, `target`, `fields` (the
+/// message and its values), `span` (the innermost span: a write's connection, record type, id
+/// and attempt) and `spans` (every enclosing span, the Lambda runtime's `requestId` first). Secrets never reach a log: they are `SecretString`s whose Debug
 /// prints `[REDACTED]`, and no code formats their exposed value.
 pub fn init_logging() {
     init_logging_to(std::io::stdout);
@@ -163,7 +212,23 @@ where
         .json()
         .with_env_filter(filter)
         .with_current_span(true)
-        .with_span_list(false)
+        .with_span_list(true)
         .with_writer(writer)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_attempt_cap_is_a_whole_number_within_bounds() {
+        assert_eq!(parse_attempts("5").unwrap(), 5);
+        assert_eq!(parse_attempts(" 20 ").unwrap(), 20);
+        for bad in ["0", "21", "-1", "eight", "2.5"] {
+            let error = parse_attempts(bad).unwrap_err().to_string();
+            assert!(error.contains(env::RETRY_MAX_ATTEMPTS), "{error}");
+            assert!(error.contains("1 to 20"), "{error}");
+        }
+    }
 }

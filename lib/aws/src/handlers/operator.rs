@@ -33,6 +33,58 @@ use crate::sqs::{DeadLetterMover, ManualMover, queue_depth};
 /// Work done inline per request, under API Gateway's 30 s limit.
 pub const INLINE_BUDGET: Duration = Duration::from_secs(20);
 
+/// Every route this handler answers, as API Gateway route keys. `infra/api.tf` declares exactly
+/// these with IAM authorisation (the infra rules test compares the two).
+pub const ROUTES: [&str; 11] = [
+    "PUT /connections/{connection}",
+    "POST /connections/{connection}/pause",
+    "POST /connections/{connection}/resume",
+    "GET /connections/{connection}/status",
+    "GET /connections/{connection}/errors",
+    "GET /connections/{connection}/errors/{error}",
+    "POST /connections/{connection}/errors/{error}/retry",
+    "POST /connections/{connection}/errors/{error}/ignore",
+    "POST /connections/{connection}/sync",
+    "POST /connections/{connection}/initial-sync",
+    "POST /dlq/redrive",
+];
+
+/// A request's route, with its path parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route<'a> {
+    PutConnection(&'a str),
+    SetEnabled(&'a str, bool),
+    Status(&'a str),
+    ListErrors(&'a str),
+    GetError(&'a str, &'a str),
+    RetryError(&'a str, &'a str),
+    IgnoreError(&'a str, &'a str),
+    SyncNow(&'a str),
+    InitialSync(&'a str),
+    Redrive,
+}
+
+impl<'a> Route<'a> {
+    fn parse(method: &str, path: &[&'a str]) -> Option<Self> {
+        Some(match (method, path) {
+            ("PUT", ["connections", id]) => Self::PutConnection(id),
+            ("POST", ["connections", id, "pause"]) => Self::SetEnabled(id, false),
+            ("POST", ["connections", id, "resume"]) => Self::SetEnabled(id, true),
+            ("GET", ["connections", id, "status"]) => Self::Status(id),
+            ("GET", ["connections", id, "errors"]) => Self::ListErrors(id),
+            ("GET", ["connections", id, "errors", error]) => Self::GetError(id, error),
+            ("POST", ["connections", id, "errors", error, "retry"]) => Self::RetryError(id, error),
+            ("POST", ["connections", id, "errors", error, "ignore"]) => {
+                Self::IgnoreError(id, error)
+            }
+            ("POST", ["connections", id, "sync"]) => Self::SyncNow(id),
+            ("POST", ["connections", id, "initial-sync"]) => Self::InitialSync(id),
+            ("POST", ["dlq", "redrive"]) => Self::Redrive,
+            _ => return None,
+        })
+    }
+}
+
 /// Answers one operator request.
 pub async fn handle(deployment: &Deployment, request: Request) -> Response<Body> {
     match route(deployment, &request).await {
@@ -79,10 +131,16 @@ async fn route(deployment: &Deployment, request: &Request) -> Result<Value, OpsE
         .collect();
     let query = request.query_string_parameters_ref();
     let param = |name: &str| query.and_then(|q| q.first(name)).map(str::to_owned);
-    match (method.as_str(), path.as_slice()) {
-        ("PUT", ["connections", id]) => {
+    let Some(route) = Route::parse(&method, &path) else {
+        return Err(OpsError::NotFound(format!(
+            "no route {method} /{}",
+            path.join("/")
+        )));
+    };
+    match route {
+        Route::PutConnection(id) => {
             let config = ops::add_connection(store, body_text(request)).await?;
-            if config.id.as_str() != *id {
+            if config.id.as_str() != id {
                 return Err(OpsError::Invalid(format!(
                     "the body configures `{}`, not `{id}`",
                     config.id
@@ -90,12 +148,11 @@ async fn route(deployment: &Deployment, request: &Request) -> Result<Value, OpsE
             }
             to_json(config)
         }
-        ("POST", ["connections", id, action @ ("pause" | "resume")]) => {
-            let config =
-                ops::set_enabled(store, &ops::connection_id(id)?, *action == "resume").await?;
+        Route::SetEnabled(id, enabled) => {
+            let config = ops::set_enabled(store, &ops::connection_id(id)?, enabled).await?;
             Ok(json!({"connection": config.id, "enabled": config.enabled}))
         }
-        ("GET", ["connections", id, "status"]) => {
+        Route::Status(id) => {
             let id = ops::connection_id(id)?;
             let queue = QueueSnapshot {
                 total: queue_depth(&deployment.sqs, &deployment.retry_queue_url)
@@ -108,7 +165,7 @@ async fn route(deployment: &Deployment, request: &Request) -> Result<Value, OpsE
             };
             to_json(ops::status(store, &id, queue).await?)
         }
-        ("GET", ["connections", id, "errors"]) => {
+        Route::ListErrors(id) => {
             let filter = ErrorFilter {
                 status: param("status")
                     .as_deref()
@@ -119,17 +176,17 @@ async fn route(deployment: &Deployment, request: &Request) -> Result<Value, OpsE
             };
             to_json(ops::list_errors(store, &ops::connection_id(id)?, &filter).await?)
         }
-        ("GET", ["connections", id, "errors", error]) => {
+        Route::GetError(id, error) => {
             to_json(ops::get_error(store, &ops::connection_id(id)?, error).await?)
         }
-        ("POST", ["connections", id, "errors", error, "retry"]) => {
+        Route::RetryError(id, error) => {
             to_json(ops::retry_error(engine, &ops::connection_id(id)?, error).await?)
         }
-        ("POST", ["connections", id, "errors", error, "ignore"]) => {
+        Route::IgnoreError(id, error) => {
             let now = engine.clock().now();
             to_json(ops::ignore_error(store, &ops::connection_id(id)?, error, now).await?)
         }
-        ("POST", ["connections", id, "sync"]) => {
+        Route::SyncNow(id) => {
             let report = engine
                 .poll(
                     &ops::connection_id(id)?,
@@ -139,7 +196,7 @@ async fn route(deployment: &Deployment, request: &Request) -> Result<Value, OpsE
                 .map_err(|e| OpsError::Backend(e.to_string()))?;
             Ok(json!({"finished": report.finished(), "imported": report.imported()}))
         }
-        ("POST", ["connections", id, "initial-sync"]) => {
+        Route::InitialSync(id) => {
             let req: InitialSyncRequest = serde_json::from_str(body_text(request))
                 .map_err(|e| OpsError::Invalid(format!("initial sync body: {e}")))?;
             let report = engine
@@ -160,7 +217,7 @@ async fn route(deployment: &Deployment, request: &Request) -> Result<Value, OpsE
                 json!({"run": req.run, "finished": report.finished(), "imported": report.imported()}),
             )
         }
-        ("POST", ["dlq", "redrive"]) => {
+        Route::Redrive => {
             let limit = param("limit")
                 .map(|l| l.parse::<usize>())
                 .transpose()
@@ -177,9 +234,50 @@ async fn route(deployment: &Deployment, request: &Request) -> Result<Value, OpsE
                 .map_err(|e| OpsError::Backend(e.to_string()))?;
             Ok(json!({"moved": report.moved, "drained": report.drained}))
         }
-        _ => Err(OpsError::NotFound(format!(
-            "no route {method} /{}",
-            path.join("/")
-        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    /// Splits an API Gateway route key into a method and path segments, with each `{param}`
+    /// replaced by a sample value.
+    fn sample(key: &str) -> (&str, Vec<&str>) {
+        let (method, path) = key.split_once(' ').expect("METHOD /path");
+        let segments = path
+            .trim_matches('/')
+            .split('/')
+            .map(|s| if s.starts_with('{') { "p1" } else { s })
+            .collect();
+        (method, segments)
+    }
+
+    #[test]
+    fn every_declared_route_is_answered_by_its_own_action() {
+        let mut actions = HashSet::new();
+        for key in ROUTES {
+            let (method, path) = sample(key);
+            let route = Route::parse(method, &path).unwrap_or_else(|| panic!("{key} not routed"));
+            assert!(
+                actions.insert(format!("{route:?}")),
+                "{key} shares an action"
+            );
+        }
+    }
+
+    #[test]
+    fn an_undeclared_route_is_not_answered() {
+        for (method, path) in [
+            ("GET", "/connections/acme/pause"),
+            ("DELETE", "/connections/acme"),
+            ("POST", "/dlq"),
+            ("GET", "/connections/acme/errors/e1/retry"),
+            ("POST", "/webhooks/acme"),
+        ] {
+            let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+            assert_eq!(Route::parse(method, &segments), None, "{method} {path}");
+        }
     }
 }

@@ -179,3 +179,15 @@ fn secrets_are_redacted_and_parse_errors_never_quote_values() {
     let missing = ConnectionSecrets::from_json(r#"{"intacct_sender_id":"S"}"#).unwrap_err();
     assert!(missing.message.contains("missing field"), "{missing}");
 }
+
+#[test]
+fn the_documented_example_connection_and_secret_are_valid() {
+    // docs/examples/ is what the README's deploy steps tell users to copy and edit.
+    let config =
+        ConnectionConfig::from_json(include_str!("../../../../docs/examples/acme.json"))
+            .expect("docs/examples/acme.json is a valid connection");
+    assert_eq!(config.id.as_str(), "acme");
+    assert!(config.flows.write.includes(RecordType::Payment));
+    ConnectionSecrets::from_json(include_str!("../../../../docs/examples/acme-secret.json"))
+        .expect("docs/examples/acme-secret.json is a valid secret");
+}
