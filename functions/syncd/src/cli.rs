@@ -21,7 +21,14 @@ use sync_engine::model::ErrorFilter;
 use crate::ops;
 use crate::render;
 use crate::service::{DEFAULT_DATA_DIR, Service, load_secrets};
+use crate::webhook_url::WebhookBaseUrl;
 use crate::worker::{Worker, WorkerSettings};
+
+/// Environment variable of `--webhook-base-url`. Only this command line reads it: the Lambda
+/// functions never print or need their own public URL, so it is deliberately not in
+/// `sync_aws::runtime::env::ALL`, the list Terraform must set on every function (and the infra
+/// check compares). Terraform's `operator_environment` output exports it for operators.
+pub const WEBHOOK_BASE_URL_ENV: &str = "SYNC_WEBHOOK_BASE_URL";
 
 /// The one-machine Invoiced ↔ Sage Intacct sync.
 #[derive(Debug, Parser)]
@@ -36,6 +43,11 @@ pub struct Cli {
     /// Address the webhook server listens on (loopback only; put a reverse proxy in front).
     #[arg(long, global = true, default_value = "127.0.0.1:8787")]
     pub listen: SocketAddr,
+    /// Public base URL of the webhook endpoint; `connection add` prints
+    /// `<base>/webhooks/<id>`. On AWS: `terraform -chdir=infra output webhook_base_url`. On one
+    /// machine: the reverse proxy's address (without it, the --listen address is printed).
+    #[arg(long, global = true, env = WEBHOOK_BASE_URL_ENV, value_parser = WebhookBaseUrl::parse)]
+    pub webhook_base_url: Option<WebhookBaseUrl>,
     /// Machine-readable JSON output.
     #[arg(long, global = true)]
     pub json: bool,
@@ -144,6 +156,15 @@ pub enum ConnectionCommand {
         #[arg(long)]
         secret: Option<PathBuf>,
     },
+    /// With --aws: rotate a connection's credentials in Secrets Manager (prints which fields
+    /// changed, never a value).
+    Secret {
+        /// Connection id.
+        id: String,
+        /// The connection's new secret document (JSON, the same fields as for `add --secret`).
+        #[arg(long)]
+        secret: PathBuf,
+    },
     /// Stop syncing (work is queued, not lost).
     Pause {
         /// Connection id.
@@ -199,8 +220,13 @@ pub enum ErrorsCommand {
 /// `dlq` actions.
 #[derive(Debug, Subcommand)]
 pub enum DlqCommand {
-    /// List dead letters, oldest first.
-    List,
+    /// List dead letters, oldest first. On AWS they are only looked at: every one stays in the
+    /// dead-letter queue, visible again when the listing ends.
+    List {
+        /// How many at most.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
     /// Put dead letters back on the retry queue.
     Redrive {
         /// How many (oldest first).
@@ -309,6 +335,31 @@ impl Backend {
         })
     }
 
+    /// Rotates a configured connection's credentials in Secrets Manager (AWS only); returns the
+    /// secret's name and what changed. An unknown connection is refused: a typo in the id
+    /// would otherwise create a secret nothing reads while the real one stays stale.
+    async fn rotate_secret(
+        &self,
+        id: &ConnectionId,
+        path: &Path,
+    ) -> anyhow::Result<(String, sync_aws::secrets::Rotation)> {
+        let Backend::Aws(d) = self else {
+            anyhow::bail!(LOCAL_SECRETS_MESSAGE);
+        };
+        if d.engine.store().get_config(id).await?.is_none() {
+            anyhow::bail!(
+                "no connection `{id}` in this deployment: add it with `connection add --config FILE --secret FILE`"
+            );
+        }
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let name = format!("{}{id}", d.secret_prefix);
+        let rotation =
+            sync_aws::secrets::rotate_secret(&d.secrets, &name, &secrecy::SecretString::from(text))
+                .await?;
+        Ok((name, rotation))
+    }
+
     /// Stores a connection's secret document in Secrets Manager (AWS only).
     async fn put_secret(&self, id: &ConnectionId, path: &Path) -> anyhow::Result<()> {
         let Backend::Aws(d) = self else {
@@ -333,6 +384,42 @@ fn print_json(value: &serde_json::Value) {
     );
 }
 
+fn rotation_json(
+    id: &ConnectionId,
+    name: &str,
+    rotation: &sync_aws::secrets::Rotation,
+) -> serde_json::Value {
+    use sync_aws::secrets::Rotation;
+    let (result, changed, previous) = match rotation {
+        Rotation::Created => ("created", None, None),
+        Rotation::Updated { changed } => ("updated", Some(changed), None),
+        Rotation::Replaced { previous } => ("replaced", None, Some(previous)),
+        Rotation::Unchanged => ("unchanged", None, None),
+    };
+    json!({"connection": id, "secret": name, "result": result, "changed": changed, "previous": previous})
+}
+
+/// `dlq list` on AWS: looks at the dead letters and leaves them in the queue.
+async fn dlq_peek(
+    cli: &Cli,
+    d: &sync_aws::runtime::Deployment,
+    limit: usize,
+) -> anyhow::Result<()> {
+    let depth = sync_aws::sqs::queue_depth(&d.sqs, &d.dead_letter_queue_url).await?;
+    let report = sync_aws::sqs::peek(&d.sqs, &d.dead_letter_queue_url, limit).await?;
+    if cli.json {
+        print_json(&json!({
+            "approximate_total": depth,
+            "maybe_more": report.maybe_more,
+            "still_hidden": report.still_hidden,
+            "letters": report.letters.iter().map(render::peeked_letter_json).collect::<Vec<_>>(),
+        }));
+    } else {
+        println!("{}", render::peeked_letters(&report, depth));
+    }
+    Ok(())
+}
+
 fn report_json(report: &ReadReport) -> serde_json::Value {
     json!({
         "finished": report.finished(),
@@ -344,9 +431,29 @@ fn report_json(report: &ReadReport) -> serde_json::Value {
     })
 }
 
-fn webhook_url(listen: SocketAddr, id: &str) -> String {
-    format!("http://{listen}/webhooks/{id}")
+/// The webhook URL to give Invoiced, when this command can know it: from the operator's base,
+/// else (one machine) the listen address. On AWS without a base there is no right answer here:
+/// the local listen address would be a wrong one, so `None`.
+fn webhook_url(cli: &Cli, id: &str) -> Option<String> {
+    match (&cli.webhook_base_url, cli.aws) {
+        (Some(base), _) => Some(base.for_connection(id)),
+        (None, false) => Some(format!("http://{}/webhooks/{id}", cli.listen)),
+        (None, true) => None,
+    }
 }
+
+/// What an operator on AWS does instead of reading a webhook URL syncd cannot know.
+fn missing_base_url_hint(id: &str) -> String {
+    format!(
+        "webhook URL: not known here; on AWS it is <webhook_base_url>/webhooks/{id}, with the base from\n  \
+         terraform -chdir=infra output webhook_base_url\n\
+         (export {WEBHOOK_BASE_URL_ENV}, as `terraform -chdir=infra output operator_environment` does, or pass --webhook-base-url, and syncd prints it)"
+    )
+}
+
+/// Why `connection secret` needs --aws.
+const LOCAL_SECRETS_MESSAGE: &str = "on one machine, credentials come from the --secrets file (one object per connection id): \
+     edit the connection's entry there and restart `syncd serve`; `connection secret` writes Secrets Manager and needs --aws";
 
 /// Runs a parsed command line; the exit code says whether it succeeded.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -393,6 +500,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve(&cli, *poll_interval).await?;
             return Ok(ExitCode::SUCCESS);
         }
+        Command::Connection {
+            action: ConnectionCommand::Secret { .. },
+        } if !cli.aws => anyhow::bail!(LOCAL_SECRETS_MESSAGE),
+        Command::Dlq {
+            action: DlqCommand::List { limit: 0 },
+        } => anyhow::bail!("--limit must be at least 1"),
         _ => {}
     }
     let backend = if cli.aws {
@@ -413,15 +526,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 if let Some(path) = secret {
                     backend.put_secret(&config.id, path).await?;
                 }
-                let url = webhook_url(cli.listen, config.id.as_str());
+                let id = config.id.as_str();
+                let url = webhook_url(&cli, id);
                 if cli.json {
-                    print_json(&json!({"connection": config.id, "webhook_url": url}));
+                    print_json(&json!({
+                        "connection": config.id,
+                        "webhook_url": url,
+                        "webhook_path": format!("/webhooks/{id}"),
+                    }));
+                    if url.is_none() {
+                        eprintln!("{}", missing_base_url_hint(id));
+                    }
                 } else {
-                    println!("connection {} stored", config.id);
-                    println!("webhook URL: {url}");
-                    println!(
-                        "(set it in Invoiced under Settings → Developers → Webhooks, with the secret from your secrets file)"
-                    );
+                    println!("connection {id} stored");
+                    match url {
+                        Some(url) => {
+                            println!("webhook URL: {url}");
+                            println!(
+                                "(set it in Invoiced under Settings → Developers → Webhooks, with the invoiced_webhook_secret {})",
+                                if cli.aws {
+                                    "of the connection's secret in Secrets Manager"
+                                } else {
+                                    "from your secrets file"
+                                }
+                            );
+                        }
+                        None => println!("{}", missing_base_url_hint(id)),
+                    }
+                }
+            }
+            ConnectionCommand::Secret { id, secret } => {
+                let id = ops::connection_id(id)?;
+                let (name, rotation) = backend.rotate_secret(&id, secret).await?;
+                if cli.json {
+                    print_json(&rotation_json(&id, &name, &rotation));
+                } else {
+                    println!("{}", render::rotation(&name, &rotation));
                 }
             }
             ConnectionCommand::Pause { id } | ConnectionCommand::Resume { id } => {
@@ -490,13 +630,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Dlq { action } => match action {
-            DlqCommand::List => {
-                let Backend::Local(service) = &backend else {
-                    anyhow::bail!(
-                        "on AWS, inspect the dead-letter queue in the SQS console (Poll for messages) or with `aws sqs receive-message`"
-                    );
+            DlqCommand::List { limit } => {
+                let service = match &backend {
+                    Backend::Local(service) => service,
+                    Backend::Aws(d) => {
+                        dlq_peek(&cli, d, *limit).await?;
+                        return Ok(ExitCode::SUCCESS);
+                    }
                 };
-                let letters = ops::dead_letters(&service.queue).await?;
+                let mut letters = ops::dead_letters(&service.queue).await?;
+                if letters.len() > *limit {
+                    eprintln!(
+                        "showing the oldest {limit} of {} dead letters (--limit)",
+                        letters.len()
+                    );
+                    letters.truncate(*limit);
+                }
                 if cli.json {
                     print_json(&json!(letters.iter().map(|d| json!({
                         "id": d.id, "work": d.message.work, "attempt": d.message.attempt,

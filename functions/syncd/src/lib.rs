@@ -3,7 +3,8 @@
 //! One process hosts what runs as Lambdas in production: the webhook endpoint ([`server`]), the
 //! retry worker over a durable SQLite queue ([`worker`]) and the hourly poll ([`poller`]), all
 //! wired to one SQLite file ([`service`]). Operators use the same binary's commands ([`ops`],
-//! [`cli`]); [`demo`] runs the whole product against both sandboxes with no accounts.
+//! [`cli`], [`webhook_url`]); [`demo`] runs the whole product against both sandboxes with no
+//! accounts.
 
 pub mod cli;
 pub mod demo;
@@ -12,4 +13,5 @@ pub mod poller;
 pub mod render;
 pub mod server;
 pub mod service;
+pub mod webhook_url;
 pub mod worker;

@@ -1,5 +1,8 @@
 //! Human-readable output: aligned plain-text tables (no colours, so output pipes cleanly).
 
+use serde_json::json;
+use sync_aws::secrets::Rotation;
+use sync_aws::sqs::{PeekReport, PeekedBody, PeekedLetter};
 use sync_engine::adapters::sqlite::DeadLetter;
 use sync_engine::engine::read::ReadReport;
 use sync_engine::model::ReconciliationError;
@@ -152,6 +155,140 @@ pub fn dead_letters(letters: &[DeadLetter]) -> String {
         ],
         &rows,
     )
+}
+
+/// `dlq list` on AWS: the letters looked at, then what the listing did not cover.
+pub fn peeked_letters(report: &PeekReport, approximate_total: u64) -> String {
+    let mut out = if report.letters.is_empty() {
+        "no dead letters".to_owned()
+    } else {
+        let rows: Vec<Vec<String>> = report
+            .letters
+            .iter()
+            .map(|l| {
+                let sent = l
+                    .sent_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_else(|| "?".to_owned());
+                let receives = l
+                    .receive_count
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "?".to_owned());
+                match &l.body {
+                    PeekedBody::Retry(m) => vec![
+                        l.message_id.clone(),
+                        m.work.connection.to_string(),
+                        m.work.record_type.to_string(),
+                        m.work.invoiced_id.clone(),
+                        m.work.operation.to_string(),
+                        m.attempt.to_string(),
+                        receives,
+                        sent,
+                        m.reason.clone(),
+                    ],
+                    PeekedBody::Unreadable { reason, preview } => {
+                        let mut cells = vec![l.message_id.clone()];
+                        cells.extend(std::iter::repeat_n("?".to_owned(), 5));
+                        cells.extend([
+                            receives,
+                            sent,
+                            format!("UNREADABLE: {reason}; body: {}", preview.escape_debug()),
+                        ]);
+                        cells
+                    }
+                }
+            })
+            .collect();
+        table(
+            &[
+                "MESSAGE ID",
+                "CONNECTION",
+                "TYPE",
+                "INVOICED ID",
+                "OPERATION",
+                "ATTEMPT",
+                "RECEIVES",
+                "SENT (UTC)",
+                "REASON",
+            ],
+            &rows,
+        )
+    };
+    if report
+        .letters
+        .iter()
+        .any(|l| matches!(l.body, PeekedBody::Unreadable { .. }))
+    {
+        out.push_str(
+            "\nunreadable letters would fail again after a redrive (which moves them as they are): delete them in the SQS console",
+        );
+    }
+    if report.maybe_more {
+        out.push_str(&format!(
+            "\n(listed {}; the queue holds about {approximate_total}: raise --limit to see more)",
+            report.letters.len()
+        ));
+    }
+    if !report.still_hidden.is_empty() {
+        out.push_str(&format!(
+            "\n{} letter(s) could not be made visible again and stay hidden for up to {} s: {}",
+            report.still_hidden.len(),
+            sync_aws::sqs::peek::PEEK_VISIBILITY_TIMEOUT.as_secs(),
+            report.still_hidden.join(", ")
+        ));
+    }
+    out
+}
+
+/// One looked-at dead letter as JSON: the same `work`, `attempt` and `reason` as the local
+/// `dlq list`, plus the SQS facts; an unreadable body as `unreadable` with a preview.
+pub fn peeked_letter_json(letter: &PeekedLetter) -> serde_json::Value {
+    let mut value = json!({
+        "message_id": letter.message_id,
+        "sent_at": letter.sent_at,
+        "receive_count": letter.receive_count,
+    });
+    let extra = match &letter.body {
+        PeekedBody::Retry(m) => json!({
+            "work": m.work, "attempt": m.attempt, "reason": m.reason, "not_before": m.not_before,
+        }),
+        PeekedBody::Unreadable { reason, preview } => {
+            json!({"unreadable": reason, "body_preview": preview})
+        }
+    };
+    if let (Some(into), Some(from)) = (value.as_object_mut(), extra.as_object()) {
+        into.extend(from.clone());
+    }
+    value
+}
+
+/// `connection secret`: what the rotation did, by field name only.
+pub fn rotation(name: &str, rotation: &Rotation) -> String {
+    let pickup = format!(
+        "running functions use it within {} min (their cache), or at once after Intacct or Invoiced refuses the old credentials",
+        sync_aws::runtime::SECRET_CACHE_TTL.as_secs().div_ceil(60)
+    );
+    match rotation {
+        Rotation::Created => format!("secret {name} created (it did not exist); {pickup}"),
+        Rotation::Updated { changed } => {
+            let mut out = format!(
+                "secret {name} updated; changed: {} (values not shown)\n{pickup}",
+                changed.join(", ")
+            );
+            if changed.iter().any(|f| f == "invoiced_webhook_secret") {
+                out.push_str(
+                    "\nthe webhook secret changed: set the same value in Invoiced (Settings → Developers → Webhooks), or webhooks are refused with 401",
+                );
+            }
+            out
+        }
+        Rotation::Replaced { previous } => format!(
+            "secret {name} updated; the previous version was not compared ({previous})\n{pickup}"
+        ),
+        Rotation::Unchanged => {
+            format!("secret {name} unchanged: the file holds its current values; nothing written")
+        }
+    }
 }
 
 /// A poll or initial sync report.

@@ -36,6 +36,7 @@ fn syncd(dir: &Path, args: &[&str]) -> Run {
         .arg(dir)
         .args(args)
         .env_remove("RUST_LOG")
+        .env_remove(syncd::cli::WEBHOOK_BASE_URL_ENV)
         .output()
         .expect("run syncd");
     Run {
@@ -270,6 +271,58 @@ fn operators_list_ignore_retry_errors_read_status_and_redrive_dead_letters() {
         &["errors", "list", "acme", "--status", "closed"],
     );
     assert!(!bad_status.ok);
+}
+
+#[test]
+fn behind_a_reverse_proxy_the_printed_webhook_url_is_the_proxy_s() {
+    let dir = TempDir::new("cli-proxy");
+    let config = offline_config(dir.path());
+    let added = syncd(
+        dir.path(),
+        &[
+            "--webhook-base-url",
+            "https://sync.example.com/",
+            "connection",
+            "add",
+            "--config",
+            config.to_str().expect("path"),
+        ],
+    );
+    assert!(added.ok, "{}", added.stderr);
+    assert!(
+        added
+            .stdout
+            .contains("webhook URL: https://sync.example.com/webhooks/acme\n"),
+        "{}",
+        added.stdout
+    );
+}
+
+#[test]
+fn rotating_a_secret_on_one_machine_points_to_the_secrets_file() {
+    let dir = TempDir::new("cli-secret");
+    let secret = dir.path().join("acme-secret.json");
+    std::fs::write(&secret, "{}").expect("write");
+    let run = syncd(
+        dir.path(),
+        &[
+            "connection",
+            "secret",
+            "acme",
+            "--secret",
+            secret.to_str().expect("path"),
+        ],
+    );
+    assert!(!run.ok, "nothing to rotate without --aws");
+    assert!(
+        run.stderr.contains("--secrets file") && run.stderr.contains("--aws"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !dir.path().join("syncd.sqlite").exists(),
+        "refused before opening anything"
+    );
 }
 
 #[test]

@@ -271,3 +271,100 @@ pub async fn put_secret(
         .map_err(|e| unavailable(DisplayErrorContext(&e).to_string()))?;
     Ok(PutOutcome::Updated)
 }
+
+/// What [`rotate_secret`] did. It names fields, never values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// No secret of that name existed; it was created.
+    Created,
+    /// The document is the secret's new current version; these fields (sorted) differ from the
+    /// version it replaced.
+    Updated {
+        /// Names of the fields whose value changed, appeared or disappeared.
+        changed: Vec<String>,
+    },
+    /// The document is the new current version, but the old one could not be compared.
+    Replaced {
+        /// Why (value-free: a field name, a parse position or the SDK error).
+        previous: String,
+    },
+    /// The document equals the current version; nothing was written, so no new version
+    /// exists and running functions have nothing to pick up.
+    Unchanged,
+}
+
+/// Rotates the credentials of a connection: validates the document, compares it field by field
+/// with the secret's current version, and writes it through [`put_secret`] when it differs.
+/// Reading first costs one GetSecretValue but lets the operator see which credentials the
+/// rotation touched (a pasted file with a stale API key is caught here, not at the next
+/// webhook). The comparison is over the JSON fields, so a field added to
+/// [`ConnectionSecrets`] later is compared without a change here.
+pub async fn rotate_secret(
+    client: &Client,
+    name: &str,
+    json: &SecretString,
+) -> Result<Rotation, PutSecretError> {
+    let invalid = |field: String, message: String| PutSecretError::Invalid {
+        name: name.to_owned(),
+        field,
+        message,
+    };
+    ConnectionSecrets::from_json(json.expose_secret()).map_err(|e| invalid(e.field, e.message))?;
+    let new = json_fields(json.expose_secret())
+        .map_err(|_| invalid("secret".to_owned(), "is not a JSON object".to_owned()))?;
+    let previous = match client.get_secret_value().secret_id(name).send().await {
+        Ok(output) => match output.secret_string() {
+            Some(text) => json_fields(text).map_err(|_| {
+                "the current version is not a JSON object (it is replaced as a whole)".to_owned()
+            }),
+            None => Err("the current version has no string value".to_owned()),
+        },
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            // Either no secret, or one without a current value (Terraform creates the
+            // secrets of declared connections empty).
+            return Ok(match put_secret(client, name, json).await? {
+                PutOutcome::Created => Rotation::Created,
+                PutOutcome::Updated => Rotation::Replaced {
+                    previous: "the secret had no current value".to_owned(),
+                },
+            });
+        }
+        Err(e) => Err(format!(
+            "the current version could not be read: {}",
+            DisplayErrorContext(&e)
+        )),
+    };
+    let rotation = match previous {
+        Ok(old) => {
+            let changed: Vec<String> = old
+                .keys()
+                .chain(new.keys())
+                .filter(|k| old.get(*k) != new.get(*k))
+                .cloned()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if changed.is_empty() {
+                return Ok(Rotation::Unchanged);
+            }
+            Rotation::Updated { changed }
+        }
+        Err(previous) => Rotation::Replaced { previous },
+    };
+    Ok(match put_secret(client, name, json).await? {
+        // Deleted between the read and the write: the document is all there is.
+        PutOutcome::Created => Rotation::Created,
+        PutOutcome::Updated => rotation,
+    })
+}
+
+/// A secret document's top-level fields. The error is dropped by callers on purpose: serde's
+/// message may quote a value.
+fn json_fields(
+    text: &str,
+) -> Result<std::collections::BTreeMap<String, serde_json::Value>, serde_json::Error> {
+    serde_json::from_str(text)
+}

@@ -7,9 +7,13 @@
 //! an operator browsing the queue in the console sees what each message is about without
 //! decoding bodies; the retrier never reads them.
 //!
-//! Dead letters are moved back by the movers in [`redrive`].
+//! Dead letters are moved back by the movers in [`redrive`] and listed, without being taken,
+//! by [`peek()`].
 
+pub mod peek;
 pub mod redrive;
+
+pub use peek::{PeekError, PeekReport, PeekedBody, PeekedLetter, peek};
 
 pub use redrive::{
     DeadLetterMover, ManualMover, MoveTaskMover, RedriveError, RedriveReport, queue_depth,

@@ -7,8 +7,8 @@ use aws_sdk_secretsmanager::Client;
 use secrecy::{ExposeSecret, SecretString};
 use std::time::{Duration, Instant};
 use sync_aws::secrets::{
-    DEFAULT_SECRET_TTL, PutOutcome, PutSecretError, SecretLoadError, SecretsManagerSource,
-    put_secret,
+    DEFAULT_SECRET_TTL, PutOutcome, PutSecretError, Rotation, SecretLoadError,
+    SecretsManagerSource, put_secret, rotate_secret,
 };
 use sync_engine::config::ConnectionId;
 use sync_engine::ports::SecretSource;
@@ -194,4 +194,113 @@ async fn the_bootstrap_refuses_a_document_with_a_typo_and_writes_nothing() {
         source.load(&conn).await,
         Err(SecretLoadError::NotFound { .. })
     ));
+}
+
+#[tokio::test]
+async fn a_rotation_names_the_fields_it_changed_and_skips_a_document_that_changes_nothing() {
+    let client = client().await;
+    let conn = connection();
+    let name = format!("{PREFIX}{conn}");
+    assert_eq!(
+        rotate_secret(&client, &name, &document("first-pw-Aa11"))
+            .await
+            .expect("rotate"),
+        Rotation::Created
+    );
+    assert_eq!(
+        rotate_secret(&client, &name, &document("first-pw-Aa11"))
+            .await
+            .expect("rotate"),
+        Rotation::Unchanged
+    );
+    let rotation = rotate_secret(&client, &name, &document("second-pw-Bb22"))
+        .await
+        .expect("rotate");
+    assert_eq!(
+        rotation,
+        Rotation::Updated {
+            changed: vec!["intacct_user_password".to_owned()]
+        }
+    );
+    assert!(
+        !format!("{rotation:?}").contains("second-pw-Bb22"),
+        "names fields, never values"
+    );
+    let source = SecretsManagerSource::new(client.clone(), PREFIX, DEFAULT_SECRET_TTL);
+    let secrets = source.secrets(&conn).await.expect("secrets");
+    assert_eq!(
+        secrets.intacct_user_password.expose_secret(),
+        "second-pw-Bb22"
+    );
+
+    // A current version that is not a document is replaced, and the report says why it was
+    // not compared.
+    client
+        .put_secret_value()
+        .secret_id(&name)
+        .secret_string("garbage")
+        .send()
+        .await
+        .expect("PutSecretValue");
+    match rotate_secret(&client, &name, &document("third-pw-Cc33"))
+        .await
+        .expect("rotate")
+    {
+        Rotation::Replaced { previous } => assert!(previous.contains("not a JSON object")),
+        other => panic!("expected a replacement, got {other:?}"),
+    }
+    source.invalidate(&conn).await;
+    let secrets = source.secrets(&conn).await.expect("secrets");
+    assert_eq!(
+        secrets.intacct_user_password.expose_secret(),
+        "third-pw-Cc33"
+    );
+
+    // A document with a typo writes nothing.
+    let typo = SecretString::from(r#"{"intacct_user_pasword":"x"}"#.to_owned());
+    assert!(matches!(
+        rotate_secret(&client, &name, &typo).await,
+        Err(PutSecretError::Invalid { .. })
+    ));
+    source.invalidate(&conn).await;
+    assert_eq!(
+        source
+            .secrets(&conn)
+            .await
+            .expect("secrets")
+            .intacct_user_password
+            .expose_secret(),
+        "third-pw-Cc33"
+    );
+}
+
+#[tokio::test]
+async fn the_first_value_of_a_secret_created_empty_by_terraform_is_a_replacement_not_a_creation() {
+    let client = client().await;
+    let conn = connection();
+    let name = format!("{PREFIX}{conn}");
+    client
+        .create_secret()
+        .name(&name)
+        .send()
+        .await
+        .expect("CreateSecret without a value");
+    assert_eq!(
+        rotate_secret(&client, &name, &document("first-pw-Aa11"))
+            .await
+            .expect("rotate"),
+        Rotation::Replaced {
+            previous: "the secret had no current value".to_owned()
+        }
+    );
+    let source = SecretsManagerSource::new(client, PREFIX, DEFAULT_SECRET_TTL);
+    assert_eq!(
+        source
+            .secrets(&conn)
+            .await
+            .expect("secrets")
+            .intacct_user_password
+            .expose_secret(),
+        "first-pw-Aa11"
+    );
 }

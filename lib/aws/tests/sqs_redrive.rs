@@ -1,5 +1,6 @@
-//! Dead letters against moto: a message that keeps failing lands in the dead-letter queue, and
-//! the movers bring it back after the operator fixed the cause.
+//! Dead letters against moto: a message that keeps failing lands in the dead-letter queue, an
+//! operator looks at it without taking it, and the movers bring it back after the operator fixed
+//! the cause.
 
 mod support;
 
@@ -8,8 +9,8 @@ use aws_sdk_sqs::types::{Message, QueueAttributeName};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use sync_aws::sqs::{
-    DeadLetterMover, ManualMover, MoveTaskMover, RedriveError, SqsRetryQueue, attributes,
-    parse_message, queue_depth,
+    DeadLetterMover, ManualMover, MoveTaskMover, PeekedBody, RedriveError, SqsRetryQueue,
+    attributes, parse_message, peek, queue_depth,
 };
 use sync_engine::config::{ConnectionId, RecordType};
 use sync_engine::model::{Operation, RetryMessage, WorkItem};
@@ -329,5 +330,115 @@ async fn the_move_task_request_names_the_queues_and_caps_the_rate() {
     assert_eq!(
         request["MaxNumberOfMessagesPerSecond"], 500,
         "a limit above SQS's 500/s ceiling is sent as the ceiling"
+    );
+}
+
+#[tokio::test]
+async fn looking_at_dead_letters_lists_every_one_and_leaves_them_all_in_the_queue() {
+    let queues = Queues::create().await;
+    // One letter dead-lettered by the queue's own redrive policy, one put there directly, and
+    // two bodies that are not retry messages (not JSON; JSON of the wrong shape).
+    SqsRetryQueue::new(queues.client.clone(), &queues.source_url)
+        .enqueue(&message("inv-dead"), Duration::ZERO)
+        .await
+        .expect("enqueue");
+    queues
+        .fail_until_dead_lettered(Duration::from_secs(10))
+        .await;
+    SqsRetryQueue::new(queues.client.clone(), &queues.dlq_url)
+        .enqueue(&message("inv-direct"), Duration::ZERO)
+        .await
+        .expect("seed the DLQ");
+    for garbage in ["not json {", r#"{"work": 42}"#] {
+        queues
+            .client
+            .send_message()
+            .queue_url(&queues.dlq_url)
+            .message_body(garbage)
+            .send()
+            .await
+            .expect("SendMessage");
+    }
+
+    let before = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let first = peek(&queues.client, &queues.dlq_url, 10)
+        .await
+        .expect("peek");
+    assert_eq!(first.letters.len(), 4, "{first:#?}");
+    assert!(!first.maybe_more, "an empty receive ended the look");
+    assert!(first.still_hidden.is_empty());
+    let mut readable = BTreeSet::new();
+    let mut unreadable = BTreeSet::new();
+    for letter in &first.letters {
+        assert!(letter.sent_at.is_some_and(|t| t > before), "{letter:?}");
+        assert!(letter.receive_count.is_some_and(|n| n >= 1), "{letter:?}");
+        match &letter.body {
+            PeekedBody::Retry(m) => {
+                assert_eq!(m.attempt, 8);
+                assert_eq!(m.work.connection.as_str(), "acme-prod");
+                readable.insert(m.work.invoiced_id.clone());
+            }
+            PeekedBody::Unreadable { reason, preview } => {
+                assert!(reason.contains("retry message body"), "{reason}");
+                unreadable.insert(preview.clone());
+            }
+        }
+    }
+    assert_eq!(
+        readable,
+        BTreeSet::from(["inv-dead".to_owned(), "inv-direct".to_owned()])
+    );
+    assert_eq!(
+        unreadable,
+        BTreeSet::from(["not json {".to_owned(), r#"{"work": 42}"#.to_owned()])
+    );
+
+    // Visible again at once (not after the 30 s peek timeout), and the same four messages.
+    assert_eq!(queues.mover().dlq_depth().await.expect("depth"), 4);
+    let second = peek(&queues.client, &queues.dlq_url, 10)
+        .await
+        .expect("second peek");
+    let ids = |letters: &[sync_aws::sqs::PeekedLetter]| -> BTreeSet<String> {
+        letters.iter().map(|l| l.message_id.clone()).collect()
+    };
+    assert_eq!(ids(&second.letters), ids(&first.letters));
+    for letter in &second.letters {
+        let earlier = first
+            .letters
+            .iter()
+            .find(|l| l.message_id == letter.message_id)
+            .expect("same message");
+        assert_eq!(letter.body, earlier.body, "bodies untouched");
+        assert_eq!(letter.sent_at, earlier.sent_at, "not re-sent");
+        assert_eq!(
+            letter.receive_count,
+            earlier.receive_count.map(|n| n + 1),
+            "a look is one receive"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_look_stops_at_its_limit_says_there_may_be_more_and_hides_nothing() {
+    let queues = Queues::create().await;
+    let dead = SqsRetryQueue::new(queues.client.clone(), &queues.dlq_url);
+    for n in 0..5 {
+        dead.enqueue(&message(&format!("inv-{n}")), Duration::ZERO)
+            .await
+            .expect("seed the DLQ");
+    }
+    let report = peek(&queues.client, &queues.dlq_url, 2)
+        .await
+        .expect("peek");
+    assert_eq!(report.letters.len(), 2);
+    assert!(report.maybe_more);
+    assert_eq!(queues.mover().dlq_depth().await.expect("depth"), 5);
+    let all = peek(&queues.client, &queues.dlq_url, 10)
+        .await
+        .expect("peek all");
+    assert_eq!(all.letters.len(), 5);
+    assert!(
+        all.letters.windows(2).all(|w| w[0].sent_at <= w[1].sent_at),
+        "oldest first"
     );
 }
