@@ -124,7 +124,10 @@ async fn no_secret_value_appears_in_any_log_line_of_a_full_run() {
         for key in ["timestamp", "level", "target"] {
             assert!(line.get(key).is_some(), "no {key} in {line}");
         }
-        assert!(line["fields"]["message"].is_string(), "no message in {line}");
+        assert!(
+            line["fields"]["message"].is_string(),
+            "no message in {line}"
+        );
     }
     let settled = parsed
         .iter()
@@ -134,7 +137,10 @@ async fn no_secret_value_appears_in_any_log_line_of_a_full_run() {
     assert_eq!(span["name"], "write");
     assert_eq!(span["connection"], "acme");
     for key in ["record_type", "id", "attempt"] {
-        assert!(span.get(key).is_some(), "no {key} in the write span: {settled}");
+        assert!(
+            span.get(key).is_some(),
+            "no {key} in the write span: {settled}"
+        );
     }
     assert!(
         settled["spans"].as_array().is_some_and(|s| !s.is_empty()),
