@@ -183,9 +183,8 @@ fn secrets_are_redacted_and_parse_errors_never_quote_values() {
 #[test]
 fn the_documented_example_connection_and_secret_are_valid() {
     // docs/examples/ is what the README's deploy steps tell users to copy and edit.
-    let config =
-        ConnectionConfig::from_json(include_str!("../../../../docs/examples/acme.json"))
-            .expect("docs/examples/acme.json is a valid connection");
+    let config = ConnectionConfig::from_json(include_str!("../../../../docs/examples/acme.json"))
+        .expect("docs/examples/acme.json is a valid connection");
     assert_eq!(config.id.as_str(), "acme");
     assert!(config.flows.write.includes(RecordType::Payment));
     ConnectionSecrets::from_json(include_str!("../../../../docs/examples/acme-secret.json"))
