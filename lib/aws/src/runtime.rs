@@ -45,7 +45,7 @@ pub mod env {
 pub const SECRET_CACHE_TTL: Duration = Duration::from_secs(300);
 
 /// A required variable is missing or unusable.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 pub enum EnvironmentError {
     /// Not set, or blank.
     #[error("environment variable {0} is not set")]
@@ -60,6 +60,14 @@ pub enum EnvironmentError {
         /// What it should hold.
         expected: &'static str,
     },
+}
+
+/// A function that cannot start returns this from `main`, and the Lambda runtime prints it with
+/// `{:?}`: print the sentence an operator can act on, not the enum.
+impl std::fmt::Debug for EnvironmentError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// The most attempts [`env::RETRY_MAX_ATTEMPTS`] may ask for: beyond this a record would wait
@@ -230,5 +238,14 @@ mod tests {
             assert!(error.contains(env::RETRY_MAX_ATTEMPTS), "{error}");
             assert!(error.contains("1 to 20"), "{error}");
         }
+    }
+
+    #[test]
+    fn a_function_that_cannot_start_says_which_variable_to_set() {
+        let error = EnvironmentError::Unset(env::TABLE);
+        assert_eq!(
+            format!("{error:?}"),
+            "environment variable SYNC_TABLE_NAME is not set"
+        );
     }
 }
