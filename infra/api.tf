@@ -46,6 +46,7 @@ locals {
     "POST /connections/{connection}/errors/{error}/ignore",
     "POST /connections/{connection}/sync",
     "POST /connections/{connection}/initial-sync",
+    "GET /dlq",
     "POST /dlq/redrive",
   ])
 }
@@ -109,10 +110,10 @@ resource "aws_lambda_permission" "operator_connections" {
   source_arn    = "${aws_apigatewayv2_api.sync.execution_arn}/*/*/connections/*"
 }
 
-resource "aws_lambda_permission" "operator_redrive" {
-  statement_id  = "AllowOperatorRedriveFromHttpApi"
+resource "aws_lambda_permission" "operator_dead_letters" {
+  statement_id  = "AllowOperatorDeadLetterRoutesFromHttpApi"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.function["operator"].function_name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_apigatewayv2_api.sync.execution_arn}/*/POST/dlq/redrive"
+  source_arn    = "${aws_apigatewayv2_api.sync.execution_arn}/*/*/dlq*"
 }

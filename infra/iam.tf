@@ -96,9 +96,11 @@ data "aws_iam_policy_document" "operator" {
     resources = [aws_sqs_queue.retry.arn]
   }
 
+  # Looking at dead letters receives them and makes them visible again at once
+  # (ChangeMessageVisibility); a redrive receives, re-sends to the retry queue and deletes.
   statement {
-    sid       = "RedriveDeadLetters"
-    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    sid       = "InspectAndRedriveDeadLetters"
+    actions   = ["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
     resources = [aws_sqs_queue.dead_letter.arn]
   }
 }

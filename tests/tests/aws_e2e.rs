@@ -121,7 +121,7 @@ async fn a_throttling_storm_goes_through_sqs_and_the_retrier_writes_once() {
 }
 
 #[tokio::test]
-async fn exhausted_retries_leave_an_error_and_a_dlq_message_that_a_redrive_writes() {
+async fn exhausted_retries_leave_an_error_and_a_dlq_message_the_operator_api_lists_and_redrives() {
     let stack = Stack::start(SeedSpec::default(), fast_retries()).await;
     stack.invoice_in_invoiced("INV-AWS-4").await;
     stack.intacct.handle.set_fault_rates(1.0, 0.0, 0.0);
@@ -165,15 +165,27 @@ async fn exhausted_retries_leave_an_error_and_a_dlq_message_that_a_redrive_write
             .await
             .unwrap();
     }
+    // The operator looks at the dead letters through the API, twice: a look takes nothing away.
+    let dead = dlq.records.len();
+    for _ in 0..2 {
+        let (status, listed) = call(&stack, "GET", "/dlq?limit=10", None).await;
+        assert_eq!(status, 200, "{listed}");
+        let letters = listed["letters"].as_array().expect("letters");
+        assert_eq!(letters.len(), dead, "{listed}");
+        assert!(
+            letters.iter().all(|l| l["work"]["invoiced_id"].is_string()
+                && l["attempt"].as_u64() >= Some(1)),
+            "each letter names its record and attempt: {listed}"
+        );
+    }
+    let (status, refused) = call(&stack, "GET", "/dlq?limit=0", None).await;
+    assert_eq!(status, 400, "{refused}");
+
+    // Fixed; the operator redrives through the API.
     stack.intacct.handle.set_fault_rates(0.0, 0.0, 0.0);
-    use sync_aws::sqs::DeadLetterMover;
-    let mover = sync_aws::sqs::ManualMover::new(
-        stack.sqs.clone(),
-        stack.dlq_url.clone(),
-        stack.retry_queue_url.clone(),
-    );
-    let report = mover.redrive(10).await.expect("redrive");
-    assert!(report.moved >= 1);
+    let (status, report) = call(&stack, "POST", "/dlq/redrive?limit=10", None).await;
+    assert_eq!(status, 200, "{report}");
+    assert!(report["moved"].as_u64() >= Some(1), "{report}");
     let event = stack
         .receive(&stack.retry_queue_url, Duration::from_secs(6))
         .await;

@@ -408,12 +408,7 @@ async fn dlq_peek(
     let depth = sync_aws::sqs::queue_depth(&d.sqs, &d.dead_letter_queue_url).await?;
     let report = sync_aws::sqs::peek(&d.sqs, &d.dead_letter_queue_url, limit).await?;
     if cli.json {
-        print_json(&json!({
-            "approximate_total": depth,
-            "maybe_more": report.maybe_more,
-            "still_hidden": report.still_hidden,
-            "letters": report.letters.iter().map(render::peeked_letter_json).collect::<Vec<_>>(),
-        }));
+        print_json(&report.to_json(depth));
     } else {
         println!("{}", render::peeked_letters(&report, depth));
     }

@@ -1,8 +1,7 @@
 //! Human-readable output: aligned plain-text tables (no colours, so output pipes cleanly).
 
-use serde_json::json;
 use sync_aws::secrets::Rotation;
-use sync_aws::sqs::{PeekReport, PeekedBody, PeekedLetter};
+use sync_aws::sqs::{PeekReport, PeekedBody};
 use sync_engine::adapters::sqlite::DeadLetter;
 use sync_engine::engine::read::ReadReport;
 use sync_engine::model::ReconciliationError;
@@ -238,28 +237,6 @@ pub fn peeked_letters(report: &PeekReport, approximate_total: u64) -> String {
         ));
     }
     out
-}
-
-/// One looked-at dead letter as JSON: the same `work`, `attempt` and `reason` as the local
-/// `dlq list`, plus the SQS facts; an unreadable body as `unreadable` with a preview.
-pub fn peeked_letter_json(letter: &PeekedLetter) -> serde_json::Value {
-    let mut value = json!({
-        "message_id": letter.message_id,
-        "sent_at": letter.sent_at,
-        "receive_count": letter.receive_count,
-    });
-    let extra = match &letter.body {
-        PeekedBody::Retry(m) => json!({
-            "work": m.work, "attempt": m.attempt, "reason": m.reason, "not_before": m.not_before,
-        }),
-        PeekedBody::Unreadable { reason, preview } => {
-            json!({"unreadable": reason, "body_preview": preview})
-        }
-    };
-    if let (Some(into), Some(from)) = (value.as_object_mut(), extra.as_object()) {
-        into.extend(from.clone());
-    }
-    value
 }
 
 /// `connection secret`: what the rotation did, by field name only.

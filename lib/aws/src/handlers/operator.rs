@@ -12,6 +12,7 @@
 //! | `POST /connections/{c}/errors/{e}/retry`, `/ignore` | retry or ignore it |
 //! | `POST /connections/{c}/sync` | sync now (up to [`INLINE_BUDGET`]; call again to continue) |
 //! | `POST /connections/{c}/initial-sync` (`{"types":[..],"from":..,"to":..,"run":..}`) | initial data sync, same budget, resumable by `run` |
+//! | `GET /dlq?limit=N` | look at dead letters without taking them off the queue |
 //! | `POST /dlq/redrive?limit=N` | move dead letters back to the retry queue |
 //!
 //! API Gateway ends a request after 30 s, so long reads run in slices: each call commits its
@@ -28,14 +29,18 @@ use sync_engine::operator::{self as ops, OpsError, QueueSnapshot};
 
 use super::poller::InitialSyncRequest;
 use crate::runtime::Deployment;
-use crate::sqs::{DeadLetterMover, ManualMover, queue_depth};
+use crate::sqs::{DeadLetterMover, ManualMover, peek, queue_depth};
+
+/// Most dead letters one `GET /dlq` lists: a look stops after 15 s anyway, inside API Gateway's
+/// 30 s.
+pub const MAX_LISTED_DEAD_LETTERS: usize = 100;
 
 /// Work done inline per request, under API Gateway's 30 s limit.
 pub const INLINE_BUDGET: Duration = Duration::from_secs(20);
 
 /// Every route this handler answers, as API Gateway route keys. `infra/api.tf` declares exactly
 /// these with IAM authorisation (the infra rules test compares the two).
-pub const ROUTES: [&str; 11] = [
+pub const ROUTES: [&str; 12] = [
     "PUT /connections/{connection}",
     "POST /connections/{connection}/pause",
     "POST /connections/{connection}/resume",
@@ -46,6 +51,7 @@ pub const ROUTES: [&str; 11] = [
     "POST /connections/{connection}/errors/{error}/ignore",
     "POST /connections/{connection}/sync",
     "POST /connections/{connection}/initial-sync",
+    "GET /dlq",
     "POST /dlq/redrive",
 ];
 
@@ -61,6 +67,7 @@ enum Route<'a> {
     IgnoreError(&'a str, &'a str),
     SyncNow(&'a str),
     InitialSync(&'a str),
+    ListDeadLetters,
     Redrive,
 }
 
@@ -79,6 +86,7 @@ impl<'a> Route<'a> {
             }
             ("POST", ["connections", id, "sync"]) => Self::SyncNow(id),
             ("POST", ["connections", id, "initial-sync"]) => Self::InitialSync(id),
+            ("GET", ["dlq"]) => Self::ListDeadLetters,
             ("POST", ["dlq", "redrive"]) => Self::Redrive,
             _ => return None,
         })
@@ -216,6 +224,25 @@ async fn route(deployment: &Deployment, request: &Request) -> Result<Value, OpsE
             Ok(
                 json!({"run": req.run, "finished": report.finished(), "imported": report.imported()}),
             )
+        }
+        Route::ListDeadLetters => {
+            let limit = param("limit")
+                .map(|l| l.parse::<usize>())
+                .transpose()
+                .map_err(|e| OpsError::Invalid(format!("limit: {e}")))?
+                .unwrap_or(50);
+            if !(1..=MAX_LISTED_DEAD_LETTERS).contains(&limit) {
+                return Err(OpsError::Invalid(format!(
+                    "limit must be 1 to {MAX_LISTED_DEAD_LETTERS}"
+                )));
+            }
+            let depth = queue_depth(&deployment.sqs, &deployment.dead_letter_queue_url)
+                .await
+                .map_err(|e| OpsError::Backend(e.to_string()))?;
+            let report = peek(&deployment.sqs, &deployment.dead_letter_queue_url, limit)
+                .await
+                .map_err(|e| OpsError::Backend(e.to_string()))?;
+            Ok(report.to_json(depth))
         }
         Route::Redrive => {
             let limit = param("limit")
