@@ -173,8 +173,9 @@ async fn exhausted_retries_leave_an_error_and_a_dlq_message_the_operator_api_lis
         let letters = listed["letters"].as_array().expect("letters");
         assert_eq!(letters.len(), dead, "{listed}");
         assert!(
-            letters.iter().all(|l| l["work"]["invoiced_id"].is_string()
-                && l["attempt"].as_u64() >= Some(1)),
+            letters
+                .iter()
+                .all(|l| l["work"]["invoiced_id"].is_string() && l["attempt"].as_u64() >= Some(1)),
             "each letter names its record and attempt: {listed}"
         );
     }
