@@ -11,10 +11,10 @@ use std::time::Duration;
 use sync_aws::dynamodb::{DynamoStore, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
 use sync_engine::config::{ConnectionId, RecordType};
 use sync_engine::model::{
-    Dependency, IntentKey, IntentState, Mapping, Operation, Origin, WorkItem,
+    Dependency, IntentKey, IntentState, Mapping, Operation, Origin, WorkItem, WriteIntent,
 };
 use sync_engine::ports::{
-    EventLog, IntentStore, LeaseStore, MappingStore, ParkingStore, StoreError,
+    EventClaim, EventLog, IntentStore, LeaseStore, MappingStore, ParkingStore, StoreError,
 };
 
 async fn fresh_store() -> (DynamoStore, Client) {
@@ -165,17 +165,25 @@ async fn racing_intent_transitions_from_one_version_have_exactly_one_winner() {
         invoiced_id: "42".into(),
         operation: Operation::Create,
     };
-    let begun = store.begin_intent(&key, t0()).await.expect("begin");
+    let begun = store
+        .begin_intent(&WriteIntent {
+            key: key.clone(),
+            generation: 0,
+            state: IntentState::claimed("test", t0() + ChronoDuration::minutes(5)),
+            version: 1,
+            updated_at: t0(),
+            locator: None,
+        })
+        .await
+        .expect("begin");
     let tasks: Vec<_> = (0..5)
         .map(|writer| {
-            let (store, key) = (store.clone(), key.clone());
+            let (store, from) = (store.clone(), begun.clone());
             tokio::spawn(async move {
                 let state = IntentState::Succeeded {
                     intacct_key: format!("key-{writer}"),
                 };
-                store
-                    .transition_intent(&key, begun.version, state, 0, t0())
-                    .await
+                store.transition_intent(&from, state, 0, t0()).await
             })
         })
         .collect();
@@ -194,12 +202,15 @@ async fn racing_intent_transitions_from_one_version_have_exactly_one_winner() {
         Some(winners[0].clone())
     );
 
-    let missing = IntentKey {
-        invoiced_id: "never-begun".into(),
-        ..key
+    let missing = WriteIntent {
+        key: IntentKey {
+            invoiced_id: "never-begun".into(),
+            ..key
+        },
+        ..begun
     };
     let result = store
-        .transition_intent(&missing, 1, IntentState::UnknownOutcome, 0, t0())
+        .transition_intent(&missing, IntentState::UnknownOutcome, 0, t0())
         .await;
     assert!(matches!(result, Err(StoreError::NotFound(_))), "{result:?}");
 }
@@ -280,23 +291,34 @@ async fn an_event_is_forgotten_at_its_expiry_even_before_ttl_deletes_it() {
     let c = connection("events-ttl");
     let expires_at = t0() + ChronoDuration::hours(72) + ChronoDuration::milliseconds(250);
     store
-        .remember_event(&c, "evt_1", expires_at)
+        .finish_event(&c, "evt_1", expires_at)
         .await
         .expect("remember");
 
-    assert!(
-        store
-            .event_seen(&c, "evt_1", expires_at - ChronoDuration::nanoseconds(1))
-            .await
-            .expect("seen")
+    let claim_at = |now: DateTime<Utc>| {
+        let store = &store;
+        let c = &c;
+        async move {
+            store
+                .claim_event(c, "evt_1", "redelivery", now + ChronoDuration::seconds(60), now)
+                .await
+                .expect("claim")
+        }
+    };
+    assert_eq!(
+        claim_at(expires_at - ChronoDuration::nanoseconds(1)).await,
+        EventClaim::Handled
     );
-    assert!(
-        !store
-            .event_seen(&c, "evt_1", expires_at)
-            .await
-            .expect("seen"),
+    assert_eq!(
+        claim_at(expires_at).await,
+        EventClaim::Claimed,
         "expiry is exclusive"
     );
+    // Put it back as handled for the raw checks below.
+    store
+        .finish_event(&c, "evt_1", expires_at)
+        .await
+        .expect("remember");
 
     // The item is still there (TTL deletion is lazy, and moto never runs it), with a `ttl`
     // rounded up to whole seconds so DynamoDB never deletes it early.

@@ -96,6 +96,11 @@ impl fmt::Debug for ClientConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdempotencyKey(String);
 
+/// Longest key Invoiced accepts.
+const MAX_KEY_LEN: usize = 64;
+/// Hex digits of the digest in a [`IdempotencyKey::derived`] key: 160 bits, ample for uniqueness.
+const DIGEST_CHARS: usize = 40;
+
 /// A key Invoiced would refuse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("idempotency key must be 6 to 64 visible ASCII characters, got {0} characters")]
@@ -105,11 +110,34 @@ impl IdempotencyKey {
     /// Parses a caller-chosen key: 6 to 64 visible ASCII characters (it travels in an HTTP header).
     pub fn parse(key: &str) -> Result<Self, IdempotencyKeyError> {
         let length = key.chars().count();
-        if (6..=64).contains(&length) && key.bytes().all(|b| b.is_ascii_graphic()) {
+        if (6..=MAX_KEY_LEN).contains(&length) && key.bytes().all(|b| b.is_ascii_graphic()) {
             Ok(Self(key.to_owned()))
         } else {
             Err(IdempotencyKeyError(length))
         }
+    }
+
+    /// A deterministic key for a natural identity of any length: `identity` itself when it is a
+    /// valid key, otherwise a readable prefix of it and a SHA-256 digest of all of it (64
+    /// characters at most). The same identity always gives the same key, so a long connection id
+    /// never turns a retried create into a second record.
+    pub fn derived(identity: &str) -> Self {
+        if let Ok(key) = Self::parse(identity) {
+            return key;
+        }
+        use sha2::Digest;
+        let digest = hex::encode(sha2::Sha256::digest(identity.as_bytes()));
+        let prefix: String = identity
+            .chars()
+            .filter(char::is_ascii_graphic)
+            .take(MAX_KEY_LEN - DIGEST_CHARS - 1)
+            .collect();
+        let key = if prefix.is_empty() {
+            digest[..DIGEST_CHARS].to_owned()
+        } else {
+            format!("{prefix}~{}", &digest[..DIGEST_CHARS])
+        };
+        Self(key)
     }
 
     /// A fresh random key (UUID v4, 36 characters).
@@ -430,5 +458,20 @@ mod tests {
         assert!(IdempotencyKey::parse(&"k".repeat(65)).is_err());
         assert!(IdempotencyKey::parse("has space ok?").is_err());
         assert_eq!(IdempotencyKey::random().as_str().len(), 36);
+    }
+
+    #[test]
+    fn derived_keys_are_stable_and_always_fit() {
+        let short = "intacct-acme-payment-1071";
+        assert_eq!(IdempotencyKey::derived(short).as_str(), short);
+        let long = format!("intacct-{}-payment-1071", "c".repeat(48));
+        let key = IdempotencyKey::derived(&long);
+        assert!(key.as_str().len() <= 64, "{}", key.as_str());
+        assert!(IdempotencyKey::parse(key.as_str()).is_ok());
+        assert_eq!(key, IdempotencyKey::derived(&long), "deterministic");
+        let other = format!("intacct-{}-payment-1072", "c".repeat(48));
+        assert_ne!(key, IdempotencyKey::derived(&other), "distinct identities stay distinct");
+        assert!(IdempotencyKey::parse(IdempotencyKey::derived("a b").as_str()).is_ok());
+        assert!(IdempotencyKey::parse(IdempotencyKey::derived("").as_str()).is_ok());
     }
 }

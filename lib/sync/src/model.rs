@@ -134,26 +134,77 @@ impl IntentKey {
 }
 
 /// Where a write to Intacct stands. Recorded *before* the request is sent.
+///
+/// The protocol (`engine::exactly_once`): whoever moves an intent to [`IntentState::InFlight`]
+/// owns its generation until `until` and is the only one who sends a request of it or settles it.
+/// A generation that may have run is never declared failed: it stays
+/// [`IntentState::UnknownOutcome`] until a probe finds the record, or re-sending the same
+/// control id (which `uniqueid=true` makes safe) settles it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum IntentState {
-    /// Sent (or about to be); no answer yet. Found in this state after a crash, it is treated as
-    /// an unknown outcome.
-    InFlight,
-    /// The request may or may not have taken effect (timeout after sending, 5xx without XML,
-    /// 524). Intacct is probed for the record before anything is re-posted.
+    /// `owner` is probing for or sending a request of the current generation. Found after
+    /// `until` (the owner died or was cut off), it is an unknown outcome.
+    InFlight {
+        /// The claimant's token; empty in intents written before claims existed.
+        #[serde(default)]
+        owner: String,
+        /// When the claim lapses. Longer than any request of the generation can run.
+        #[serde(default)]
+        until: Option<DateTime<Utc>>,
+    },
+    /// A request of this generation may or may not have taken effect (timeout after sending, 5xx
+    /// without XML, 524, or a definite failure of a re-send after an earlier unknown outcome).
+    /// Intacct is probed for the record before anything is re-sent.
     UnknownOutcome,
     /// Intacct answered success; the key it returned.
     Succeeded {
         /// Intacct key of the written record.
         intacct_key: String,
     },
-    /// Intacct answered with an error that needs an operator (recorded as a reconciliation
-    /// error). A retry starts a new attempt from here.
+    /// Every request of this generation was refused before it could take effect (throttled, no
+    /// concurrency slot, or an error Intacct reported for it). Re-sending the same control id is
+    /// safe. With [`SYNC_DUPLICATE_CONTROL_ID`](crate::engine::DUPLICATE_CONTROL_ID) the
+    /// generation did run but its record cannot be found: only then does a later attempt, after
+    /// a fresh probe, open a new generation.
     Failed {
         /// Catalogue code.
         code: String,
     },
+    /// The record was voided (or deleted) in Invoiced before its create reached Intacct, and a
+    /// probe showed no earlier attempt applied: the create is never sent.
+    Abandoned {
+        /// Why, for operators.
+        reason: String,
+    },
+}
+
+impl IntentState {
+    /// A fresh claim by `owner`, lapsing at `until`.
+    pub fn claimed(owner: &str, until: DateTime<Utc>) -> Self {
+        IntentState::InFlight {
+            owner: owner.to_owned(),
+            until: Some(until),
+        }
+    }
+
+    /// Whether someone other than a lapsed claimant is working on it at `now`.
+    pub fn claimed_at(&self, now: DateTime<Utc>) -> bool {
+        matches!(self, IntentState::InFlight { until: Some(until), .. } if *until > now)
+    }
+}
+
+/// How to find the record a create makes, without knowing its key: the probe sent after an
+/// unknown outcome. Kept with the intent, so the record can be found with the identifiers the
+/// request was actually sent with, even after the Invoiced record changed or disappeared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordLocator {
+    /// Intacct object, e.g. `ARPYMT`.
+    pub object: String,
+    /// Field written with the record, e.g. `DOCNUMBER`.
+    pub field: String,
+    /// Its value.
+    pub value: String,
 }
 
 /// One write to Intacct and its state, versioned for conditional transitions.
@@ -161,7 +212,8 @@ pub enum IntentState {
 pub struct WriteIntent {
     /// Identity.
     pub key: IntentKey,
-    /// Bumped when an operator forces a re-post; part of the control id.
+    /// Part of the control id. Bumped only after Intacct said the control id ran and a probe
+    /// still finds no record (deleted in Intacct): see [`IntentState::Failed`].
     pub generation: u32,
     /// Current state.
     pub state: IntentState,
@@ -169,6 +221,9 @@ pub struct WriteIntent {
     pub version: u64,
     /// Last transition time.
     pub updated_at: DateTime<Utc>,
+    /// How to find the record the first request was sent with (creates of findable records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locator: Option<RecordLocator>,
 }
 
 /// Whether an operator still has to act on a reconciliation error.

@@ -32,13 +32,11 @@ impl IntentStore for DynamoStore {
             .transpose()
     }
 
-    async fn begin_intent(&self, key: &IntentKey, now: DateTime<Utc>) -> StoreResult<WriteIntent> {
+    async fn begin_intent(&self, fresh: &WriteIntent) -> StoreResult<WriteIntent> {
+        let key = &fresh.key;
         let fresh = WriteIntent {
-            key: key.clone(),
-            generation: 0,
-            state: IntentState::InFlight,
             version: 1,
-            updated_at: now,
+            ..fresh.clone()
         };
         let result = self
             .client
@@ -72,18 +70,19 @@ impl IntentStore for DynamoStore {
 
     async fn transition_intent(
         &self,
-        key: &IntentKey,
-        expected_version: u64,
+        from: &WriteIntent,
         state: IntentState,
         generation: u32,
         now: DateTime<Utc>,
     ) -> StoreResult<WriteIntent> {
+        let key = &from.key;
+        let expected_version = from.version;
         let next = WriteIntent {
-            key: key.clone(),
             generation,
             state,
             version: expected_version.saturating_add(1),
             updated_at: now,
+            ..from.clone()
         };
         let result = self
             .client

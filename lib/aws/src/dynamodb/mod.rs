@@ -13,7 +13,7 @@
 //! | write intent of a record and operation | `CONN#<conn>#INTENT#<type>#<invoiced id>` | `OP#<operation>` | GetItem; conditional Put on `version` |
 //! | reconciliation errors of a connection, newest first | `CONN#<conn>#ERRORS` | `ERR#<error id>` | consistent Query, sorted by `last_seen` in the adapter |
 //! | read cursor of a stream | `CONN#<conn>#CURSOR` | `STREAM#<stream>` | GetItem; conditional Put on `version` |
-//! | handled webhook event | `CONN#<conn>#EVENT#<event id>` | `EVENT` | GetItem, compares `expires_at`; `ttl` deletes it later |
+//! | webhook event, claimed then handled | `CONN#<conn>#EVENT#<event id>` | `EVENT` | conditional Put (absent or lapsed) to claim; Put to mark handled; conditional Delete to release; `ttl` deletes it later |
 //! | concurrency lease slots | `CONN#<conn>#LEASE` | `SLOT#<nnn>` | Query, then Put `attribute_not_exists(pk) OR expires_at <= :now` |
 //! | work parked on a dependency; count per connection | `CONN#<conn>#PARKED` | `DEP#<type>#<id>#WORK#<type>#<id>#<op>` | Query by dependency prefix; Delete with `ALL_OLD` |
 //!

@@ -74,11 +74,8 @@ async fn optional<T>(result: Result<T, invoiced::Error>) -> Result<Option<T>, In
     }
 }
 
-fn options(key: &str) -> RequestOptions {
-    match IdempotencyKey::parse(key) {
-        Ok(k) => RequestOptions::with_idempotency_key(k),
-        Err(_) => RequestOptions::default(),
-    }
+fn options(key: &IdempotencyKey) -> RequestOptions {
+    RequestOptions::with_idempotency_key(key.clone())
 }
 
 async fn find<T>(resource: Resource<T>, lookup: &Lookup) -> Result<Vec<T>, InvoicedError>
@@ -141,7 +138,7 @@ impl InvoicedApi for InvoicedAdapter {
     async fn create_customer(
         &self,
         params: &CustomerParams,
-        idempotency_key: &str,
+        idempotency_key: &IdempotencyKey,
     ) -> Result<Customer, InvoicedError> {
         self.client
             .customers()
@@ -165,7 +162,7 @@ impl InvoicedApi for InvoicedAdapter {
     async fn create_invoice(
         &self,
         params: &InvoiceParams,
-        idempotency_key: &str,
+        idempotency_key: &IdempotencyKey,
     ) -> Result<Invoice, InvoicedError> {
         self.client
             .invoices()
@@ -197,7 +194,7 @@ impl InvoicedApi for InvoicedAdapter {
     async fn create_credit_note(
         &self,
         params: &CreditNoteParams,
-        idempotency_key: &str,
+        idempotency_key: &IdempotencyKey,
     ) -> Result<CreditNote, InvoicedError> {
         self.client
             .credit_notes()
@@ -217,7 +214,7 @@ impl InvoicedApi for InvoicedAdapter {
     async fn create_payment(
         &self,
         params: &PaymentParams,
-        idempotency_key: &str,
+        idempotency_key: &IdempotencyKey,
     ) -> Result<Payment, InvoicedError> {
         self.client
             .payments()

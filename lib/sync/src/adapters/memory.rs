@@ -15,7 +15,7 @@ use crate::model::{
     NewReconciliationError, ReconciliationError, RetryMessage, WorkItem, WriteIntent,
 };
 use crate::ports::{
-    ConfigStore, CursorStore, EventLog, IntentStore, Lease, LeaseStore, MappingStore, ParkingStore,
+    ConfigStore, CursorStore, EventClaim, EventLog, IntentStore, Lease, LeaseStore, MappingStore, ParkingStore,
     QueueError, ReconciliationStore, RetryQueue, SecretSource, SecretsError, StoreError,
     StoreResult,
 };
@@ -30,7 +30,7 @@ struct State {
     intents: HashMap<IntentKey, WriteIntent>,
     errors: HashMap<(ConnectionId, String), ReconciliationError>,
     cursors: HashMap<(ConnectionId, String), CursorState>,
-    events: HashMap<(ConnectionId, String), DateTime<Utc>>,
+    events: HashMap<(ConnectionId, String), EventEntry>,
     leases: HashMap<(ConnectionId, u8), Lease>,
     parked: HashMap<(ConnectionId, Dependency), Vec<WorkItem>>,
 }
@@ -152,39 +152,37 @@ impl IntentStore for MemoryStore {
         Ok(self.lock()?.intents.get(key).cloned())
     }
 
-    async fn begin_intent(&self, key: &IntentKey, now: DateTime<Utc>) -> StoreResult<WriteIntent> {
+    async fn begin_intent(&self, fresh: &WriteIntent) -> StoreResult<WriteIntent> {
         Ok(self
             .lock()?
             .intents
-            .entry(key.clone())
+            .entry(fresh.key.clone())
             .or_insert_with(|| WriteIntent {
-                key: key.clone(),
-                generation: 0,
-                state: IntentState::InFlight,
                 version: 1,
-                updated_at: now,
+                ..fresh.clone()
             })
             .clone())
     }
 
     async fn transition_intent(
         &self,
-        key: &IntentKey,
-        expected_version: u64,
+        from: &WriteIntent,
         state: IntentState,
         generation: u32,
         now: DateTime<Utc>,
     ) -> StoreResult<WriteIntent> {
+        let key = &from.key;
         let mut guard = self.lock()?;
         let intent = guard
             .intents
             .get_mut(key)
             .ok_or_else(|| StoreError::NotFound(format!("intent {}", key.control_id(0))))?;
-        if intent.version != expected_version {
+        if intent.version != from.version {
             return Err(StoreError::Conflict(format!(
-                "intent {} is at version {}, not {expected_version}",
+                "intent {} is at version {}, not {}",
                 key.control_id(intent.generation),
-                intent.version
+                intent.version,
+                from.version
             )));
         }
         intent.state = state;
@@ -321,30 +319,74 @@ impl CursorStore for MemoryStore {
     }
 }
 
+/// A webhook event's entry: claimed by `holder` until `until`, or handled (no holder).
+struct EventEntry {
+    holder: Option<String>,
+    until: DateTime<Utc>,
+}
+
 #[async_trait]
 impl EventLog for MemoryStore {
-    async fn event_seen(
+    async fn claim_event(
         &self,
         connection: &ConnectionId,
         event_id: &str,
+        holder: &str,
+        claim_until: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        Ok(self
-            .lock()?
-            .events
-            .get(&(connection.clone(), event_id.to_owned()))
-            .is_some_and(|expires| *expires > now))
+    ) -> StoreResult<EventClaim> {
+        let mut guard = self.lock()?;
+        let key = (connection.clone(), event_id.to_owned());
+        match guard.events.get(&key) {
+            Some(entry) if entry.until > now => Ok(if entry.holder.is_some() {
+                EventClaim::InProgress
+            } else {
+                EventClaim::Handled
+            }),
+            _ => {
+                guard.events.insert(
+                    key,
+                    EventEntry {
+                        holder: Some(holder.to_owned()),
+                        until: claim_until,
+                    },
+                );
+                Ok(EventClaim::Claimed)
+            }
+        }
     }
 
-    async fn remember_event(
+    async fn finish_event(
         &self,
         connection: &ConnectionId,
         event_id: &str,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        self.lock()?
+        self.lock()?.events.insert(
+            (connection.clone(), event_id.to_owned()),
+            EventEntry {
+                holder: None,
+                until: expires_at,
+            },
+        );
+        Ok(())
+    }
+
+    async fn release_event(
+        &self,
+        connection: &ConnectionId,
+        event_id: &str,
+        holder: &str,
+    ) -> StoreResult<()> {
+        let mut guard = self.lock()?;
+        let key = (connection.clone(), event_id.to_owned());
+        if guard
             .events
-            .insert((connection.clone(), event_id.to_owned()), expires_at);
+            .get(&key)
+            .is_some_and(|e| e.holder.as_deref() == Some(holder))
+        {
+            guard.events.remove(&key);
+        }
         Ok(())
     }
 }

@@ -5,6 +5,7 @@
 //! It holds only ports; a Lambda function or the one-machine runner builds the adapters once
 //! and hands events to [`Engine`].
 
+mod exactly_once;
 mod gateway;
 mod outcome;
 pub mod read;
@@ -21,6 +22,7 @@ use crate::model::{RetryMessage, WorkItem};
 use crate::ports::{Clock, Connector, IntacctApi, InvoicedApi, RetryQueue, SecretSource, Store};
 use crate::retry::RetryPolicy;
 
+pub use exactly_once::{DUPLICATE_CONTROL_ID, INTENT_RACE, VOID_OUTCOME_UNKNOWN};
 pub use outcome::{EngineError, Outcome};
 
 /// Tunables of the engine, with production defaults.
@@ -37,6 +39,14 @@ pub struct EngineSettings {
     /// How long handled webhook event ids are remembered: longer than Invoiced's 48 h of
     /// redeliveries.
     pub event_memory: Duration,
+    /// How long a function's claim on a write intent lasts if it never settles it (it died or
+    /// was cut off). Longer than the probe and the request of one attempt can take (two Intacct
+    /// request timeouts of 120 s plus the lease waits), so a claim never lapses under a live
+    /// request; meanwhile other deliveries of the same record wait.
+    pub intent_claim_ttl: Duration,
+    /// How long a webhook delivery's claim on its event lasts if it never finishes (the process
+    /// died): past the write budget, well inside Invoiced's hourly redelivery.
+    pub event_claim_ttl: Duration,
     /// Prefix of lease holder ids, to tell functions apart in the table.
     pub instance: String,
 }
@@ -48,6 +58,8 @@ impl Default for EngineSettings {
             lease_ttl: Duration::from_secs(120),
             lease_wait: Duration::from_secs(10),
             event_memory: Duration::from_secs(72 * 3600),
+            intent_claim_ttl: Duration::from_secs(300),
+            event_claim_ttl: Duration::from_secs(60),
             instance: format!("engine-{}", std::process::id()),
         }
     }

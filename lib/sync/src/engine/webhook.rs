@@ -12,6 +12,7 @@ use invoiced::webhook::{WebhookSecret, verify};
 use super::{Engine, EngineError, Outcome};
 use crate::config::{ConnectionId, RecordType};
 use crate::model::{Operation, WorkItem};
+use crate::ports::EventClaim;
 
 /// Largest webhook body accepted. Invoiced events are a few KiB; an invoice with hundreds of
 /// lines stays well under this.
@@ -119,12 +120,28 @@ impl Engine {
         ) else {
             return WebhookReply::new(400, json!({"error": "event without id or type"}));
         };
+        // Claim the event: of any number of concurrent copies, exactly one goes on.
         let now = self.clock.now();
-        match self.store.event_seen(&id, &event_id, now).await {
-            Ok(true) => {
+        let holder = format!("{}-{:016x}", self.settings.instance, rand::random::<u64>());
+        let claim_until = now + to_chrono(self.settings.event_claim_ttl);
+        match self
+            .store
+            .claim_event(&id, &event_id, &holder, claim_until, now)
+            .await
+        {
+            Ok(EventClaim::Claimed) => {}
+            Ok(EventClaim::Handled) => {
                 return WebhookReply::new(200, json!({"status": "duplicate", "event": event_id}));
             }
-            Ok(false) => {}
+            // Not 2xx: if the delivery holding it dies, Invoiced's redelivery of this copy is
+            // what brings the event back.
+            Ok(EventClaim::InProgress) => {
+                return WebhookReply::new(
+                    409,
+                    json!({"status": "in_progress", "event": event_id,
+                           "error": "another delivery of this event is being handled; redeliver later"}),
+                );
+            }
             Err(e) => return unavailable(&id, &EngineError::Store(e)),
         }
         let object_id = event
@@ -140,19 +157,23 @@ impl Engine {
             ),
             Some(work) => match self.write_within_budget(&conn, &work).await {
                 Ok(outcome) => WebhookReply::new(200, describe(&event_id, &outcome)),
-                Err(e) => return unavailable(&id, &e),
+                Err(e) => {
+                    // Nothing durable: free the event so Invoiced's redelivery is handled at once.
+                    if let Err(release) = self.store.release_event(&id, &event_id, &holder).await {
+                        tracing::warn!(connection = %id, error = %release, "could not release webhook event; its claim lapses on its own");
+                    }
+                    return unavailable(&id, &e);
+                }
             },
         };
-        let remember_until = now
-            + chrono::Duration::from_std(self.settings.event_memory)
-                .unwrap_or(chrono::Duration::hours(72));
+        let remember_until = now + to_chrono(self.settings.event_memory);
         if let Err(e) = self
             .store
-            .remember_event(&id, &event_id, remember_until)
+            .finish_event(&id, &event_id, remember_until)
             .await
         {
-            // The outcome is durable; forgetting the id only means a redelivery is processed
-            // again, which the write intents make harmless.
+            // The outcome is durable; once the claim lapses a redelivery is processed again,
+            // which the write intents make harmless.
             tracing::warn!(connection = %id, error = %e, "could not remember webhook event");
         }
         reply
@@ -188,6 +209,10 @@ fn unavailable(id: &ConnectionId, error: &EngineError) -> WebhookReply {
         503,
         json!({"error": "could not record the outcome; redeliver"}),
     )
+}
+
+fn to_chrono(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
 
 /// Ids arrive as numbers or strings.

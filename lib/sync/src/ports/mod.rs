@@ -83,14 +83,15 @@ pub trait MappingStore: Send + Sync {
 pub trait IntentStore: Send + Sync {
     /// The intent, if one was ever recorded.
     async fn get_intent(&self, key: &IntentKey) -> StoreResult<Option<WriteIntent>>;
-    /// Creates the intent in state [`IntentState::InFlight`] (version 1, generation 0) if it
-    /// does not exist; returns what is stored either way, so the caller sees an earlier attempt.
-    async fn begin_intent(&self, key: &IntentKey, now: DateTime<Utc>) -> StoreResult<WriteIntent>;
-    /// Moves the intent to `state` if it is still at `expected_version`; returns the new intent.
+    /// Stores `fresh` (version 1) if no intent exists for its key — an atomic insert-if-absent —
+    /// and returns what is stored either way, so the caller sees an earlier attempt (or a racing
+    /// one) instead of overwriting it.
+    async fn begin_intent(&self, fresh: &WriteIntent) -> StoreResult<WriteIntent>;
+    /// Moves the intent from `from` (as the caller read it) to `state` and `generation` if it is
+    /// still at `from.version`; returns the new intent. Its key and locator never change.
     async fn transition_intent(
         &self,
-        key: &IntentKey,
-        expected_version: u64,
+        from: &WriteIntent,
         state: IntentState,
         generation: u32,
         now: DateTime<Utc>,
@@ -144,22 +145,47 @@ pub trait CursorStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
-/// Webhook event ids already handled, kept longer than Invoiced's 48 h redelivery window.
+/// What [`EventLog::claim_event`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventClaim {
+    /// The caller now holds the event and must finish or release it.
+    Claimed,
+    /// Another delivery of the event holds it and is still within its claim.
+    InProgress,
+    /// The event was handled and is still remembered.
+    Handled,
+}
+
+/// Webhook event ids, claimed atomically by the delivery that handles them and then remembered
+/// longer than Invoiced's 48 h redelivery window.
 #[async_trait]
 pub trait EventLog: Send + Sync {
-    /// Whether the event was handled and is still remembered at `now`.
-    async fn event_seen(
+    /// Claims an event for `holder` until `claim_until`, in one atomic insert-if-absent: an
+    /// unknown event, or one whose earlier claim lapsed before `now` (its holder died), is
+    /// claimed; otherwise says who has it. Of any number of concurrent calls at most one gets
+    /// [`EventClaim::Claimed`].
+    async fn claim_event(
         &self,
         connection: &ConnectionId,
         event_id: &str,
+        holder: &str,
+        claim_until: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> StoreResult<bool>;
-    /// Remembers a handled event until `expires_at`.
-    async fn remember_event(
+    ) -> StoreResult<EventClaim>;
+    /// Marks a claimed event handled and remembers it until `expires_at`.
+    async fn finish_event(
         &self,
         connection: &ConnectionId,
         event_id: &str,
         expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Gives up `holder`'s claim (its outcome could not be made durable), so a redelivery is
+    /// handled at once. Does nothing when someone else holds or handled the event.
+    async fn release_event(
+        &self,
+        connection: &ConnectionId,
+        event_id: &str,
+        holder: &str,
     ) -> StoreResult<()>;
 }
 

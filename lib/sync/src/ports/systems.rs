@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use std::sync::Arc;
 
+use invoiced::IdempotencyKey;
 use invoiced::models::{
     CreditNote, CreditNoteId, CreditNoteParams, Customer, CustomerId, CustomerParams, Invoice,
     InvoiceId, InvoiceParams, Payment, PaymentId, PaymentParams,
@@ -93,7 +94,7 @@ pub trait InvoicedApi: Send + Sync {
     async fn create_customer(
         &self,
         params: &CustomerParams,
-        idempotency_key: &str,
+        idempotency_key: &IdempotencyKey,
     ) -> Result<Customer, InvoicedError>;
     /// Updates a customer.
     async fn update_customer(
@@ -105,7 +106,7 @@ pub trait InvoicedApi: Send + Sync {
     async fn create_invoice(
         &self,
         params: &InvoiceParams,
-        idempotency_key: &str,
+        idempotency_key: &IdempotencyKey,
     ) -> Result<Invoice, InvoicedError>;
     /// Updates an invoice.
     async fn update_invoice(
@@ -119,7 +120,7 @@ pub trait InvoicedApi: Send + Sync {
     async fn create_credit_note(
         &self,
         params: &CreditNoteParams,
-        idempotency_key: &str,
+        idempotency_key: &IdempotencyKey,
     ) -> Result<CreditNote, InvoicedError>;
     /// Voids a credit note.
     async fn void_credit_note(&self, id: CreditNoteId) -> Result<CreditNote, InvoicedError>;
@@ -127,7 +128,7 @@ pub trait InvoicedApi: Send + Sync {
     async fn create_payment(
         &self,
         params: &PaymentParams,
-        idempotency_key: &str,
+        idempotency_key: &IdempotencyKey,
     ) -> Result<Payment, InvoicedError>;
     /// Voids a payment.
     async fn void_payment(&self, id: PaymentId) -> Result<(), InvoicedError>;

@@ -9,9 +9,10 @@ use std::time::Duration;
 use crate::config::{ConnectionConfig, ConnectionId, RecordType};
 use crate::model::{
     CursorState, Dependency, Direction, ErrorFilter, ErrorStatus, IntentKey, IntentState,
-    KeysetPosition, Mapping, NewReconciliationError, Operation, Origin, WorkItem,
+    KeysetPosition, Mapping, NewReconciliationError, Operation, Origin, RecordLocator, WorkItem,
+    WriteIntent,
 };
-use crate::ports::{Store, StoreError};
+use crate::ports::{EventClaim, Store, StoreError};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
@@ -44,7 +45,7 @@ pub async fn run_all(store: &dyn Store) {
     intents_transition_only_from_the_expected_version(store).await;
     reconciliation_errors_upsert_and_list_newest_first(store).await;
     cursors_are_versioned(store).await;
-    events_are_remembered_until_they_expire(store).await;
+    events_are_claimed_once_and_remembered_until_they_expire(store).await;
     leases_bound_concurrency_and_expire(store).await;
     parked_work_is_released_once(store).await;
 }
@@ -128,7 +129,23 @@ pub async fn mappings_are_unique_both_ways(store: &dyn Store) {
     );
 }
 
-/// Intents are created once and move only from the version the caller saw.
+fn intent(key: &IntentKey, state: IntentState) -> WriteIntent {
+    WriteIntent {
+        key: key.clone(),
+        generation: 0,
+        state,
+        version: 1,
+        updated_at: t0(),
+        locator: Some(RecordLocator {
+            object: "ARPYMT".into(),
+            field: "DOCNUMBER".into(),
+            value: "Invoiced ID: 77".into(),
+        }),
+    }
+}
+
+/// Intents are created once (insert-if-absent, even by racing callers), keep their locator, and
+/// move only from the version the caller saw.
 pub async fn intents_transition_only_from_the_expected_version(store: &dyn Store) {
     let key = IntentKey {
         connection: conn("intent"),
@@ -137,27 +154,57 @@ pub async fn intents_transition_only_from_the_expected_version(store: &dyn Store
         operation: Operation::Create,
     };
     assert!(store.get_intent(&key).await.expect("get").is_none());
-    let first = store.begin_intent(&key, t0()).await.expect("begin");
-    assert_eq!(
-        (first.state.clone(), first.version, first.generation),
-        (IntentState::InFlight, 1, 0)
-    );
+    let claim = |owner: &str| IntentState::claimed(owner, t0() + ChronoDuration::minutes(5));
+    // Racing begins: exactly one claim is stored, and every caller sees that one.
+    let racers: Vec<_> = (0..8)
+        .map(|i| {
+            let fresh = intent(&key, claim(&format!("owner-{i}")));
+            async move { store.begin_intent(&fresh).await.expect("begin") }
+        })
+        .collect();
+    let seen = futures::future::join_all(racers).await;
+    let first = seen[0].clone();
+    assert!(seen.iter().all(|i| *i == first), "{seen:?}");
+    assert_eq!((first.version, first.generation), (1, 0));
+    assert!(first.state.claimed_at(t0()));
+    assert_eq!(first.locator, intent(&key, claim("x")).locator);
+
     let moved = store
-        .transition_intent(&key, 1, IntentState::UnknownOutcome, 0, t0())
+        .transition_intent(&first, IntentState::UnknownOutcome, 0, t0())
         .await
         .expect("1 → 2");
     assert_eq!(moved.version, 2);
+    assert_eq!(moved.locator, first.locator, "the locator survives transitions");
     // A second begin sees the earlier attempt instead of starting afresh.
-    let again = store.begin_intent(&key, t0()).await.expect("begin again");
+    let again = store
+        .begin_intent(&intent(&key, claim("late")))
+        .await
+        .expect("begin again");
     assert_eq!(again.state, IntentState::UnknownOutcome);
     let stale = store
-        .transition_intent(&key, 1, IntentState::InFlight, 0, t0())
+        .transition_intent(&first, claim("stale"), 0, t0())
         .await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    // Racing transitions from one version: exactly one wins.
+    let racers: Vec<_> = (0..8)
+        .map(|i| {
+            let from = moved.clone();
+            async move {
+                store
+                    .transition_intent(&from, claim(&format!("taker-{i}")), 0, t0())
+                    .await
+            }
+        })
+        .collect();
+    let results = futures::future::join_all(racers).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    let taken = results
+        .into_iter()
+        .find_map(Result::ok)
+        .expect("one transition won");
     let done = store
         .transition_intent(
-            &key,
-            2,
+            &taken,
             IntentState::Succeeded {
                 intacct_key: "9001".into(),
             },
@@ -165,7 +212,7 @@ pub async fn intents_transition_only_from_the_expected_version(store: &dyn Store
             t0(),
         )
         .await
-        .expect("2 → 3");
+        .expect("3 → 4");
     assert_eq!(done.generation, 1);
     assert_eq!(store.get_intent(&key).await.expect("get"), Some(done));
 }
@@ -270,31 +317,110 @@ pub async fn cursors_are_versioned(store: &dyn Store) {
     );
 }
 
-/// Handled webhook events are remembered until their expiry and forgotten after.
-pub async fn events_are_remembered_until_they_expire(store: &dyn Store) {
+/// A webhook event is claimed by exactly one of any number of concurrent deliveries; a lapsed
+/// claim (its holder died) or a released one is claimed again; a handled event is remembered
+/// until its expiry and forgotten after.
+pub async fn events_are_claimed_once_and_remembered_until_they_expire(store: &dyn Store) {
     let c = conn("events");
-    assert!(!store.event_seen(&c, "evt-1", t0()).await.expect("seen"));
-    store
-        .remember_event(&c, "evt-1", t0() + ChronoDuration::hours(72))
-        .await
-        .expect("remember");
+    let lapse = t0() + ChronoDuration::seconds(60);
+    let racers: Vec<_> = (0..16)
+        .map(|i| {
+            let c = c.clone();
+            async move {
+                store
+                    .claim_event(&c, "evt-1", &format!("holder-{i}"), lapse, t0())
+                    .await
+                    .expect("claim")
+            }
+        })
+        .collect();
+    let claims = futures::future::join_all(racers).await;
+    assert_eq!(
+        claims.iter().filter(|c| **c == EventClaim::Claimed).count(),
+        1,
+        "{claims:?}"
+    );
     assert!(
+        claims
+            .iter()
+            .all(|c| matches!(c, EventClaim::Claimed | EventClaim::InProgress)),
+        "{claims:?}"
+    );
+    // Its holder died: after the claim lapses, a redelivery takes it over.
+    assert_eq!(
         store
-            .event_seen(&c, "evt-1", t0() + ChronoDuration::hours(48))
+            .claim_event(&c, "evt-1", "redelivery", lapse + ChronoDuration::hours(1), lapse)
             .await
-            .expect("seen")
+            .expect("claim"),
+        EventClaim::Claimed
     );
-    assert!(
-        !store
-            .event_seen(&c, "evt-1", t0() + ChronoDuration::hours(73))
+    // Only the holder can release it; released, it is claimable at once.
+    store
+        .release_event(&c, "evt-1", "holder-0")
+        .await
+        .expect("release by a stranger");
+    assert_eq!(
+        store
+            .claim_event(&c, "evt-1", "other", lapse, t0() + ChronoDuration::seconds(61))
             .await
-            .expect("seen")
+            .expect("claim"),
+        EventClaim::InProgress
     );
-    assert!(
-        !store
-            .event_seen(&conn("events-other"), "evt-1", t0())
+    store
+        .release_event(&c, "evt-1", "redelivery")
+        .await
+        .expect("release");
+    assert_eq!(
+        store
+            .claim_event(&c, "evt-1", "third", lapse + ChronoDuration::seconds(5), t0())
             .await
-            .expect("seen")
+            .expect("claim"),
+        EventClaim::Claimed
+    );
+    store
+        .finish_event(&c, "evt-1", t0() + ChronoDuration::hours(72))
+        .await
+        .expect("finish");
+    assert_eq!(
+        store
+            .claim_event(&c, "evt-1", "late", lapse, t0() + ChronoDuration::hours(48))
+            .await
+            .expect("claim"),
+        EventClaim::Handled
+    );
+    store
+        .release_event(&c, "evt-1", "third")
+        .await
+        .expect("release after handled");
+    assert_eq!(
+        store
+            .claim_event(&c, "evt-1", "late", lapse, t0() + ChronoDuration::hours(48))
+            .await
+            .expect("claim"),
+        EventClaim::Handled,
+        "a handled event is not released"
+    );
+    assert_eq!(
+        store
+            .claim_event(
+                &c,
+                "evt-1",
+                "much-later",
+                t0() + ChronoDuration::hours(74),
+                t0() + ChronoDuration::hours(73)
+            )
+            .await
+            .expect("claim"),
+        EventClaim::Claimed,
+        "forgotten after its expiry"
+    );
+    assert_eq!(
+        store
+            .claim_event(&conn("events-other"), "evt-1", "x", lapse, t0())
+            .await
+            .expect("claim"),
+        EventClaim::Claimed,
+        "connections are separate"
     );
 }
 

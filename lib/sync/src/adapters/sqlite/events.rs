@@ -7,24 +7,29 @@ use rusqlite::{OptionalExtension, params};
 use super::SqliteStore;
 use super::codec::deadline;
 use crate::config::ConnectionId;
-use crate::ports::{EventLog, StoreResult};
+use crate::ports::{EventClaim, EventLog, StoreResult};
 
-/// Expired event ids deleted by each `event_seen`. Every webhook delivery checks once, so this
+/// Expired event ids deleted by each `claim_event`. Every webhook delivery claims once, so this
 /// keeps pace with arrivals while bounding the work of any one call (the expiry index makes it
 /// cheap).
 const PURGE_PER_CHECK: i64 = 32;
 
 #[async_trait]
 impl EventLog for SqliteStore {
-    async fn event_seen(
+    async fn claim_event(
         &self,
         connection: &ConnectionId,
         event_id: &str,
+        holder: &str,
+        claim_until: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<EventClaim> {
         let connection = connection.to_string();
         let event_id = event_id.to_owned();
+        let holder = holder.to_owned();
         let now = deadline(now);
+        let claim_until = deadline(claim_until);
+        // One write transaction: SQLite serialises writers, so check and insert are atomic.
         Ok(self
             .db
             .write(move |tx| {
@@ -33,20 +38,33 @@ impl EventLog for SqliteStore {
                          (SELECT rowid FROM events WHERE expires_at <= ?1 LIMIT ?2)",
                     [now, PURGE_PER_CHECK],
                 )?;
-                let seen = tx
+                let current: Option<Option<String>> = tx
                     .query_row(
-                        "SELECT 1 FROM events
+                        "SELECT holder FROM events
                          WHERE connection = ?1 AND event_id = ?2 AND expires_at > ?3",
                         params![connection, event_id, now],
-                        |_| Ok(()),
+                        |row| row.get(0),
                     )
                     .optional()?;
-                Ok(seen.is_some())
+                match current {
+                    Some(Some(_)) => Ok(EventClaim::InProgress),
+                    Some(None) => Ok(EventClaim::Handled),
+                    None => {
+                        tx.execute(
+                            "INSERT INTO events (connection, event_id, expires_at, holder)
+                             VALUES (?1, ?2, ?3, ?4)
+                             ON CONFLICT (connection, event_id) DO UPDATE
+                                 SET expires_at = excluded.expires_at, holder = excluded.holder",
+                            params![connection, event_id, claim_until, holder],
+                        )?;
+                        Ok(EventClaim::Claimed)
+                    }
+                }
             })
             .await?)
     }
 
-    async fn remember_event(
+    async fn finish_event(
         &self,
         connection: &ConnectionId,
         event_id: &str,
@@ -59,9 +77,32 @@ impl EventLog for SqliteStore {
             .db
             .write(move |tx| {
                 tx.execute(
-                    "INSERT INTO events (connection, event_id, expires_at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (connection, event_id) DO UPDATE SET expires_at = excluded.expires_at",
+                    "INSERT INTO events (connection, event_id, expires_at, holder)
+                     VALUES (?1, ?2, ?3, NULL)
+                     ON CONFLICT (connection, event_id) DO UPDATE
+                         SET expires_at = excluded.expires_at, holder = NULL",
                     params![connection, event_id, expires_at],
+                )?;
+                Ok(())
+            })
+            .await?)
+    }
+
+    async fn release_event(
+        &self,
+        connection: &ConnectionId,
+        event_id: &str,
+        holder: &str,
+    ) -> StoreResult<()> {
+        let connection = connection.to_string();
+        let event_id = event_id.to_owned();
+        let holder = holder.to_owned();
+        Ok(self
+            .db
+            .write(move |tx| {
+                tx.execute(
+                    "DELETE FROM events WHERE connection = ?1 AND event_id = ?2 AND holder = ?3",
+                    params![connection, event_id, holder],
                 )?;
                 Ok(())
             })

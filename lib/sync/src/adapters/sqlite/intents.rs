@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use super::SqliteStore;
-use super::codec::{get_instant, get_json, get_unsigned, instant, int, json, name};
+use super::codec::{get_instant, get_json, get_json_opt, get_unsigned, instant, int, json, name};
 use super::db::DbError;
 use crate::model::{IntentKey, IntentState, WriteIntent};
 use crate::ports::{IntentStore, StoreResult};
@@ -41,12 +41,13 @@ fn find(tx: &Transaction<'_>, key: &IntentKey) -> Result<Option<WriteIntent>, Db
             state: get_json(row, 1)?,
             version: get_unsigned(row, 2)?,
             updated_at: get_instant(row, 3)?,
+            locator: get_json_opt(row, 4)?,
         })
     };
     Ok(tx
         .query_row(
             &format!(
-                "SELECT generation, state, version, updated_at FROM intents WHERE {WHERE_KEY}"
+                "SELECT generation, state, version, updated_at, locator FROM intents WHERE {WHERE_KEY}"
             ),
             params![k.connection, k.record_type, k.invoiced_id, k.operation],
             from_row,
@@ -54,24 +55,25 @@ fn find(tx: &Transaction<'_>, key: &IntentKey) -> Result<Option<WriteIntent>, Db
         .optional()?)
 }
 
-fn begin(
-    tx: &Transaction<'_>,
-    key: &IntentKey,
-    now: DateTime<Utc>,
-) -> Result<WriteIntent, DbError> {
+fn begin(tx: &Transaction<'_>, fresh: &WriteIntent) -> Result<WriteIntent, DbError> {
+    let key = &fresh.key;
     let k = KeyColumns::of(key)?;
+    let locator = fresh.locator.as_ref().map(json).transpose()?;
     tx.execute(
         "INSERT INTO intents
-             (connection, record_type, invoiced_id, operation, generation, state, version, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 0, ?5, 1, ?6)
+             (connection, record_type, invoiced_id, operation, generation, state, version,
+              updated_at, locator)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8)
          ON CONFLICT DO NOTHING",
         params![
             k.connection,
             k.record_type,
             k.invoiced_id,
             k.operation,
-            json(&IntentState::InFlight)?,
-            instant(now)?,
+            fresh.generation,
+            json(&fresh.state)?,
+            instant(fresh.updated_at)?,
+            locator,
         ],
     )?;
     find(tx, key)?.ok_or_else(|| DbError::NotFound(format!("intent {}", key.control_id(0))))
@@ -127,20 +129,20 @@ impl IntentStore for SqliteStore {
         Ok(self.db.read(move |tx| find(tx, &key)).await?)
     }
 
-    async fn begin_intent(&self, key: &IntentKey, now: DateTime<Utc>) -> StoreResult<WriteIntent> {
-        let key = key.clone();
-        Ok(self.db.write(move |tx| begin(tx, &key, now)).await?)
+    async fn begin_intent(&self, fresh: &WriteIntent) -> StoreResult<WriteIntent> {
+        let fresh = fresh.clone();
+        Ok(self.db.write(move |tx| begin(tx, &fresh)).await?)
     }
 
     async fn transition_intent(
         &self,
-        key: &IntentKey,
-        expected_version: u64,
+        from: &WriteIntent,
         state: IntentState,
         generation: u32,
         now: DateTime<Utc>,
     ) -> StoreResult<WriteIntent> {
-        let key = key.clone();
+        let key = from.key.clone();
+        let expected_version = from.version;
         Ok(self
             .db
             .write(move |tx| transition(tx, &key, expected_version, &state, generation, now))

@@ -10,9 +10,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::db::DbError;
 
 /// Migration `n` (0-based) takes the schema from version `n` to `n + 1`. Append only.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
-const V1: &str = r#"
+/// The first schema (public to the tests, which build a file of each older version).
+pub(super) const V1: &str = r#"
 CREATE TABLE configs (
     connection TEXT PRIMARY KEY NOT NULL,
     config     TEXT NOT NULL
@@ -120,6 +121,13 @@ CREATE TABLE retry_dead_letters (
     receive_count INTEGER NOT NULL,
     dead_at       INTEGER NOT NULL
 ) STRICT;
+"#;
+
+/// Write intents remember how to find their record; webhook events are claimed by the delivery
+/// handling them (`holder`, until `expires_at`) before they are remembered as handled (no holder).
+const V2: &str = r#"
+ALTER TABLE intents ADD COLUMN locator TEXT;
+ALTER TABLE events ADD COLUMN holder TEXT;
 "#;
 
 /// The schema version this release writes.

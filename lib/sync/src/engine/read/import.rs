@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use futures::StreamExt;
 use intacct::Record;
 use intacct::functions::{Filter, Query};
+use invoiced::IdempotencyKey;
 use invoiced::models::{
     AppliedTo, CreditNoteParams, Currency, CustomerId, CustomerParams, InvoiceApplication,
     InvoiceId, InvoiceParams, LineItemParams, Metadata, PaymentId, PaymentMethod, PaymentParams,
@@ -17,11 +18,14 @@ use rust_decimal::Decimal;
 use std::collections::HashMap;
 
 use super::super::gateway::{CallError, WriteFailure, intacct_failure};
-use super::super::write::{IMPORTED_MARKER, Link, invoiced_failure};
+use super::super::exactly_once::Adoption;
+use super::super::write::{
+    IMPORTED_MARKER, Link, UNNUMBERED_PREFIX, customer_number, invoiced_failure, written_from,
+};
 use super::super::{Connection, Engine};
 use super::{Imported, Stream};
 use crate::config::{CustomerMatching, CustomerSource, RecordType};
-use crate::model::{IntentKey, IntentState, Mapping, Operation, Origin};
+use crate::model::{IntentKey, IntentState, Mapping, Operation, Origin, WorkItem, WriteIntent};
 use crate::ports::Lookup;
 use crate::ports::StoreError;
 
@@ -212,9 +216,39 @@ impl Engine {
             return Ok((Imported::Written, Some(id)));
         }
         let number = text(row, "CUSTOMERID");
-        let existing = self
-            .match_invoiced_customer(conn, row, number.as_deref())
-            .await?;
+        // A customer the sync created has the CUSTOMERID the sync gives it: its number, or
+        // `INVD-<id>` for an unnumbered one.
+        let unnumbered = match number
+            .as_deref()
+            .and_then(|n| n.strip_prefix(UNNUMBERED_PREFIX))
+            .and_then(|id| CustomerId::parse(id).ok())
+        {
+            Some(id) => conn.invoiced.customer(id).await.map_err(invoiced_failure)?,
+            None => None,
+        };
+        let existing = match unnumbered {
+            Some(customer) => Some(customer),
+            None => {
+                self.match_invoiced_customer(conn, row, number.as_deref())
+                    .await?
+            }
+        };
+        if let Some(found) = &existing
+            && number.as_deref() == Some(customer_number(found).as_str())
+            && self
+                .adopt_own_write(
+                    conn,
+                    RecordType::Customer,
+                    &found.id.to_string(),
+                    &key,
+                    number.clone(),
+                )
+                .await?
+                .is_some()
+        {
+            // Ours: it stays owned by Invoiced, and its Invoiced fields are left alone.
+            return Ok((Imported::Skipped("written by us from Invoiced"), Some(found.id)));
+        }
         let customer = match existing {
             Some(found) => conn
                 .invoiced
@@ -240,6 +274,70 @@ impl Engine {
         )
         .await?;
         Ok((Imported::Written, Some(customer.id)))
+    }
+
+    /// If the sync itself created Intacct record `intacct_key` from Invoiced record
+    /// `invoiced_id` (its create intent exists), settles that write on the record, maps it as
+    /// owned by Invoiced and returns the mapping; `None` when no write of the sync claims it.
+    async fn adopt_own_write(
+        &self,
+        conn: &Connection,
+        record_type: RecordType,
+        invoiced_id: &str,
+        intacct_key: &str,
+        intacct_number: Option<String>,
+    ) -> Result<Option<Mapping>, WriteFailure> {
+        let key = IntentKey {
+            connection: conn.config.id.clone(),
+            record_type,
+            invoiced_id: invoiced_id.to_owned(),
+            operation: Operation::Create,
+        };
+        match self.adopt_found_record(&key, intacct_key).await? {
+            Adoption::NotOurs => Ok(None),
+            Adoption::Duplicate { settled } => Err(WriteFailure::Operator {
+                code: "SYNC_DUPLICATE_IN_INTACCT".into(),
+                message: format!(
+                    "Intacct {record_type} {intacct_key} carries the identifiers of Invoiced \
+                     {record_type} {invoiced_id}, which the sync wrote as Intacct record {settled}"
+                ),
+                fix: format!(
+                    "One of the two Intacct records is a duplicate: reverse or delete \
+                     {intacct_key} in Intacct, then ignore this error."
+                ),
+            }),
+            Adoption::Ours { revisit } => {
+                self.record_written(
+                    conn,
+                    Link {
+                        record_type,
+                        invoiced_id,
+                        intacct_key,
+                        intacct_number,
+                        origin: Origin::Invoiced,
+                        source_version: None,
+                    },
+                )
+                .await?;
+                if revisit {
+                    // A void gave up on the create, yet it reached Intacct: the write side
+                    // reverses it now that it is mapped.
+                    let work = WorkItem {
+                        connection: conn.config.id.clone(),
+                        record_type,
+                        invoiced_id: invoiced_id.to_owned(),
+                        operation: Operation::Create,
+                    };
+                    self.requeue(work, "SYNC_OWN_WRITE_FOUND", std::time::Duration::ZERO)
+                        .await?;
+                }
+                let mapping = self
+                    .store
+                    .mapping_by_invoiced(&conn.config.id, record_type, invoiced_id)
+                    .await?;
+                Ok(mapping)
+            }
+        }
     }
 
     /// An existing Invoiced customer for an Intacct one, by the connection's matching rule:
@@ -549,14 +647,26 @@ impl Engine {
             invoiced_id: mapping.invoiced_id.clone(),
             operation: Operation::Void,
         };
-        let intent = self.store.begin_intent(&void, now).await?;
+        let done = IntentState::Succeeded {
+            intacct_key: mapping.intacct_key.clone(),
+        };
+        let intent = self
+            .store
+            .begin_intent(&WriteIntent {
+                key: void,
+                generation: 0,
+                state: done.clone(),
+                version: 1,
+                updated_at: now,
+                locator: None,
+            })
+            .await?;
         if !matches!(intent.state, IntentState::Succeeded { .. }) {
-            let done = IntentState::Succeeded {
-                intacct_key: mapping.intacct_key.clone(),
-            };
+            // A reversal of ours in flight, or one that failed: Intacct shows it reversed, so
+            // it is done (a racing holder's settle then finds this success).
             match self
                 .store
-                .transition_intent(&void, intent.version, done, intent.generation, now)
+                .transition_intent(&intent, done, intent.generation, now)
                 .await
             {
                 Ok(_) | Err(StoreError::Conflict(_)) => {}
@@ -601,6 +711,23 @@ impl Engine {
             } else {
                 "already imported"
             }));
+        }
+        // The sync's own write whose answer (or mapping) was lost: settle it, never import it.
+        if let Some(invoiced_id) = text(pay, "DOCNUMBER").as_deref().and_then(written_from)
+            && let Some(mapping) = self
+                .adopt_own_write(
+                    conn,
+                    RecordType::Payment,
+                    &invoiced_id.to_string(),
+                    &key,
+                    text(pay, "DOCNUMBER"),
+                )
+                .await?
+        {
+            if reversed {
+                return self.reflect_reversal(conn, &mapping).await;
+            }
+            return Ok(Imported::Skipped("written by us from Invoiced"));
         }
         if reversed {
             return Ok(Imported::Skipped("reversed in Intacct"));
@@ -702,7 +829,8 @@ fn parse_invoiced(mapping: &Mapping) -> Result<CustomerId, WriteFailure> {
     CustomerId::parse(&mapping.invoiced_id).map_err(|e| bad_data(e.to_string()))
 }
 
-/// Idempotency key of an import: stable per connection and Intacct record.
-fn idempotency_key(conn: &Connection, kind: &str, key: &str) -> String {
-    format!("intacct-{}-{kind}-{key}", conn.config.id)
+/// Idempotency key of an import: stable per connection and Intacct record, hashed to fit when
+/// the connection id is long.
+fn idempotency_key(conn: &Connection, kind: &str, key: &str) -> IdempotencyKey {
+    IdempotencyKey::derived(&format!("intacct-{}-{kind}-{key}", conn.config.id))
 }

@@ -642,7 +642,7 @@ impl Engine {
         failure: WriteFailure,
     ) -> Result<(), EngineError> {
         let (code, message, fix) = match failure {
-            WriteFailure::Retry { code, message } => (
+            WriteFailure::Retry { code, message } | WriteFailure::Wait { code, message, .. } => (
                 code,
                 message,
                 "Retried automatically by the next poll; retry now once the cause is gone.".into(),

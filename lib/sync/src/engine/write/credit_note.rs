@@ -8,9 +8,13 @@
 use intacct::functions::{CreateArAdjustment, CurrencyInfo, DeleteArAdjustment};
 use invoiced::models::{CreditNote, CreditNoteId};
 
-use super::super::gateway::{SingleWrite, WriteFailure};
+use super::super::exactly_once::SingleWrite;
+use super::super::gateway::WriteFailure;
 use super::super::{Connection, Engine, Outcome};
-use super::{IMPORTED_MARKER, NewDocument, before_start, day, invoiced_failure, parse_id, skipped};
+use super::{
+    IMPORTED_MARKER, NewDocument, before_start, day, document_locator, invoiced_failure, parse_id,
+    skipped,
+};
 use crate::config::RecordType;
 use crate::mapping::lines::{DocumentKind, DocumentTotals, LineContext, document_lines};
 use crate::model::{IntentKey, Operation, Origin, WorkItem};
@@ -44,8 +48,21 @@ impl Engine {
             ));
         }
         if note.is_voided() {
-            return match mapping {
-                Some(m) => self.delete_adjustment(conn, &note, &m.intacct_key).await,
+            let intacct_key = match mapping {
+                Some(m) => Some(m.intacct_key),
+                None => {
+                    let locator = document_locator("ARADJUSTMENT", &note.number);
+                    self.created_before_void(
+                        conn,
+                        RecordType::CreditNote,
+                        &work.invoiced_id,
+                        Some(locator),
+                    )
+                    .await?
+                }
+            };
+            return match intacct_key {
+                Some(key) => self.delete_adjustment(conn, &note, &key).await,
                 None => Ok(skipped("voided before it reached Intacct")),
             };
         }
@@ -135,7 +152,7 @@ impl Engine {
                 function: delete.into(),
                 // A delete leaves nothing to look up; the gateway's uniqueid check keeps a retry
                 // from acting twice.
-                probe: None,
+                locator: None,
                 key_of: |_| Some(String::from("deleted")),
             },
         )

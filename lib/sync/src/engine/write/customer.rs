@@ -10,13 +10,15 @@ use intacct::functions::{Create, Filter, Object, ObjectBuilder, Query, Update};
 use invoiced::models::{Customer, CustomerId, CustomerRef};
 use std::collections::BTreeMap;
 
-use super::super::gateway::{
-    CallError, Probe, SingleWrite, WriteFailure, first_key, intacct_failure,
-};
+use super::super::exactly_once::SingleWrite;
+use super::super::gateway::{CallError, WriteFailure, first_key, intacct_failure, locator};
 use super::super::{Connection, Engine, Outcome};
 use super::{IMPORTED_MARKER, Link, invoiced_failure, parse_id, skipped};
 use crate::config::{CustomerMatching, CustomerSource, RecordType};
 use crate::model::{IntentKey, Mapping, Operation, Origin, WorkItem};
+
+/// What the CUSTOMERID of an unnumbered Invoiced customer starts with (then its id).
+pub(crate) const UNNUMBERED_PREFIX: &str = "INVD-";
 
 /// The Intacct CUSTOMERID of an Invoiced customer: its number, or a stable stand-in when the
 /// account does not number customers.
@@ -25,7 +27,12 @@ pub(crate) fn customer_number(customer: &Customer) -> String {
         .number
         .clone()
         .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| format!("INVD-{}", customer.id))
+        .unwrap_or_else(|| format!("{UNNUMBERED_PREFIX}{}", customer.id))
+}
+
+/// How a customer created with CUSTOMERID `number` is found.
+pub(crate) fn customer_locator(number: &str) -> crate::model::RecordLocator {
+    locator("CUSTOMER", "CUSTOMERID", number)
 }
 
 /// The CUSTOMER object for create and update (an update identifies the customer by its
@@ -223,11 +230,7 @@ impl Engine {
                 SingleWrite {
                     key,
                     function: Create::one(object).into(),
-                    probe: Some(Probe {
-                        object: "CUSTOMER",
-                        filter: Filter::eq("CUSTOMERID", number.clone()),
-                        key_field: "RECORDNO",
-                    }),
+                    locator: Some(customer_locator(&number)),
                     key_of: first_key,
                 },
             )

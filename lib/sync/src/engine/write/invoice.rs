@@ -8,9 +8,13 @@
 use intacct::functions::{CreateInvoice, CurrencyInfo, ReverseInvoice};
 use invoiced::models::{Invoice, InvoiceId, InvoiceStatus};
 
-use super::super::gateway::{SingleWrite, WriteFailure, first_key};
+use super::super::exactly_once::SingleWrite;
+use super::super::gateway::{WriteFailure, first_key};
 use super::super::{Connection, Engine, Outcome};
-use super::{IMPORTED_MARKER, NewDocument, before_start, day, invoiced_failure, parse_id, skipped};
+use super::{
+    IMPORTED_MARKER, NewDocument, before_start, day, document_locator, invoiced_failure, parse_id,
+    skipped,
+};
 use crate::config::RecordType;
 use crate::mapping::lines::{DocumentKind, DocumentTotals, LineContext, document_lines};
 use crate::model::{IntentKey, Operation, Origin, WorkItem};
@@ -39,8 +43,16 @@ impl Engine {
             ));
         }
         if invoice.status == InvoiceStatus::Voided {
-            return match mapping {
-                Some(m) => self.reverse_invoice(conn, &invoice, &m.intacct_key).await,
+            let intacct_key = match mapping {
+                Some(m) => Some(m.intacct_key),
+                None => {
+                    let locator = document_locator("ARINVOICE", &invoice.number);
+                    self.created_before_void(conn, RecordType::Invoice, &work.invoiced_id, Some(locator))
+                        .await?
+                }
+            };
+            return match intacct_key {
+                Some(key) => self.reverse_invoice(conn, &invoice, &key).await,
                 None => Ok(skipped("voided before it reached Intacct")),
             };
         }
@@ -135,7 +147,7 @@ impl Engine {
                     function: reverse.into(),
                     // A reversal creates no record we can look up by our own number; the
                     // gateway's uniqueid check is what keeps a retry from reversing twice.
-                    probe: None,
+                    locator: None,
                     key_of: |results| first_key(results).or_else(|| Some(String::from("reversed"))),
                 },
             )

@@ -7,17 +7,19 @@ mod customer;
 mod invoice;
 mod payment;
 
+pub(crate) use customer::{UNNUMBERED_PREFIX, customer_number};
+pub(crate) use payment::written_from;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use std::time::Duration;
 
-use intacct::functions::Filter;
-
-use super::gateway::{INTENT_RACE, Probe, SingleWrite, WriteFailure, first_key};
+use super::exactly_once::{CreateFate, SingleWrite};
+use super::gateway::{WriteFailure, first_key, locator};
 use super::{Connection, Engine, EngineError, Outcome};
 use crate::config::RecordType;
 use crate::model::{
     Dependency, Direction, ErrorStatus, IntentKey, Mapping, NewReconciliationError, Operation,
-    Origin, ReconciliationError, RetryMessage, WorkItem,
+    Origin, ReconciliationError, RecordLocator, RetryMessage, WorkItem,
 };
 use crate::ports::{InvoicedError, StoreError};
 use crate::retry::RetryDecision;
@@ -75,8 +77,17 @@ impl Engine {
         let now = self.clock.now();
         match result {
             Ok(outcome) => {
-                if matches!(outcome, Outcome::Written { .. } | Outcome::AlreadyDone) {
-                    self.resolve_error(work, now).await?;
+                // Written, already done or skipped by rule: nothing left for an operator.
+                if matches!(
+                    outcome,
+                    Outcome::Written { .. } | Outcome::AlreadyDone | Outcome::Skipped { .. }
+                ) {
+                    let id = ReconciliationError::id_for(
+                        Direction::Write,
+                        work.record_type,
+                        &work.invoiced_id,
+                    );
+                    self.resolve_error(&work.connection, &id).await?;
                 }
                 tracing::info!(?outcome, "write settled");
                 Ok(outcome)
@@ -89,10 +100,13 @@ impl Engine {
                     waiting_for: dependency,
                 })
             }
-            Err(WriteFailure::Retry { code, message }) if code == INTENT_RACE => {
-                // Another function is writing the same record right now: look again shortly,
-                // without spending an attempt (a race is not a failure of Intacct's).
-                let delay = self.settings.retry.floor;
+            Err(WriteFailure::Wait {
+                code,
+                message,
+                delay,
+            }) => {
+                // Another function is on the same record right now: look again later, without
+                // spending an attempt (a race is not a failure of Intacct's).
                 self.enqueue(
                     RetryMessage {
                         work: work.clone(),
@@ -103,7 +117,7 @@ impl Engine {
                     delay,
                 )
                 .await?;
-                tracing::info!(detail = %message, "another function is writing this record; looking again shortly");
+                tracing::info!(detail = %message, ?delay, "another function is on this record; looking again later");
                 Ok(Outcome::Queued {
                     reason: code,
                     delay,
@@ -173,13 +187,17 @@ impl Engine {
         })
     }
 
-    async fn resolve_error(&self, work: &WorkItem, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let id = ReconciliationError::id_for(Direction::Write, work.record_type, &work.invoiced_id);
-        if let Some(error) = self.store.get_error(&work.connection, &id).await?
+    /// Marks an open reconciliation error resolved: its record is in sync, by whatever path.
+    pub(crate) async fn resolve_error(
+        &self,
+        connection: &crate::config::ConnectionId,
+        id: &str,
+    ) -> Result<(), StoreError> {
+        if let Some(error) = self.store.get_error(connection, id).await?
             && error.status == ErrorStatus::Open
         {
             self.store
-                .set_error_status(&work.connection, &id, ErrorStatus::Resolved, now)
+                .set_error_status(connection, id, ErrorStatus::Resolved, self.clock.now())
                 .await?;
         }
         Ok(())
@@ -203,11 +221,7 @@ impl Engine {
                         operation: Operation::Create,
                     },
                     function: document.function,
-                    probe: Some(Probe {
-                        object: document.object,
-                        filter: Filter::eq("RECORDID", document.number),
-                        key_field: "RECORDNO",
-                    }),
+                    locator: Some(document_locator(document.object, document.number)),
                     key_of: first_key,
                 },
             )
@@ -225,6 +239,43 @@ impl Engine {
         )
         .await?;
         Ok(key)
+    }
+
+    /// For a record voided in Invoiced and not mapped: the Intacct key of its create if any
+    /// request of the create reached Intacct (mapped now, so it can be reversed), or `None`
+    /// when it never did (and now never will).
+    pub(crate) async fn created_before_void(
+        &self,
+        conn: &Connection,
+        record_type: RecordType,
+        invoiced_id: &str,
+        current: Option<RecordLocator>,
+    ) -> Result<Option<String>, WriteFailure> {
+        let key = IntentKey {
+            connection: conn.config.id.clone(),
+            record_type,
+            invoiced_id: invoiced_id.to_owned(),
+            operation: Operation::Create,
+        };
+        let number = current.as_ref().map(|l| l.value.clone());
+        match self.settle_create_for_void(conn, key, current).await? {
+            CreateFate::NeverApplied => Ok(None),
+            CreateFate::Applied(intacct_key) => {
+                self.record_written(
+                    conn,
+                    Link {
+                        record_type,
+                        invoiced_id,
+                        intacct_key: &intacct_key,
+                        intacct_number: number,
+                        origin: Origin::Invoiced,
+                        source_version: None,
+                    },
+                )
+                .await?;
+                Ok(Some(intacct_key))
+            }
+        }
     }
 
     /// Records the mapping of a record now in both systems and releases the work that waited
@@ -259,6 +310,14 @@ impl Engine {
             }
             Err(e) => return Err(e.into()),
         }
+        // The record is in both systems now, however it got there (its own write, a document
+        // that created its customer, an import): its errors need no operator any more.
+        let connection = &conn.config.id;
+        let write_error = ReconciliationError::id_for(Direction::Write, record_type, invoiced_id);
+        self.resolve_error(connection, &write_error).await?;
+        let read_error =
+            ReconciliationError::id_for(Direction::Read, record_type, link.intacct_key);
+        self.resolve_error(connection, &read_error).await?;
         let dependency = Dependency {
             record_type,
             invoiced_id: invoiced_id.to_owned(),
@@ -269,6 +328,11 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// How a document created with `number` is found: its RECORDID.
+pub(crate) fn document_locator(object: &str, number: &str) -> crate::model::RecordLocator {
+    locator(object, "RECORDID", number)
 }
 
 /// An Intacct document created from an Invoiced one, identified by its document number.

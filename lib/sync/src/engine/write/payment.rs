@@ -11,13 +11,14 @@
 
 use intacct::functions::{
     ApplyArPayment, ArLineItem, ArPaymentItem, CreateArPayment, CreateInvoice, CurrencyInfo,
-    Filter, LineAccount, PaymentAccount, ReverseArPayment,
+    LineAccount, PaymentAccount, ReverseArPayment,
 };
 use intacct::{Function, FunctionCall};
 use invoiced::models::{AppliedTo, Payment, PaymentId, PaymentMethod};
 use rust_decimal::Decimal;
 
-use super::super::gateway::{ExactlyOnce, Probe, SingleWrite, WriteFailure, call_id, first_key};
+use super::super::exactly_once::{ExactlyOnce, SingleWrite};
+use super::super::gateway::{WriteFailure, call_id, first_key, locator};
 use super::super::{Connection, Engine, Outcome};
 use super::{
     IMPORTED_MARKER, Link, NewDocument, before_start, day, invoiced_failure, parse_id, skipped,
@@ -50,14 +51,29 @@ fn intacct_method(method: &PaymentMethod) -> &'static str {
     }
 }
 
+/// How the AR payment of an Invoiced payment is found: the DOCNUMBER it was sent with.
+fn payment_locator(payment: &Payment) -> crate::model::RecordLocator {
+    locator("ARPYMT", "DOCNUMBER", ref_id(payment))
+}
+
 /// The reference Intacct stores as the payment's DOCNUMBER; deterministic, so a lost answer
 /// can be probed for.
 fn ref_id(payment: &Payment) -> String {
     match payment.reference.as_deref().filter(|r| !r.is_empty()) {
-        Some(reference) => format!("Reference: {reference}, Invoiced ID: {}", payment.id),
-        None => format!("Invoiced ID: {}", payment.id),
+        Some(reference) => format!("Reference: {reference}, {REF_ID_MARKER}{}", payment.id),
+        None => format!("{REF_ID_MARKER}{}", payment.id),
     }
 }
+
+/// The Invoiced payment an AR payment's DOCNUMBER says the sync wrote it from: the inverse of
+/// [`ref_id`].
+pub(crate) fn written_from(docnumber: &str) -> Option<PaymentId> {
+    let (_, id) = docnumber.rsplit_once(REF_ID_MARKER)?;
+    PaymentId::parse(id.trim()).ok()
+}
+
+/// What [`ref_id`] puts before the Invoiced payment id.
+const REF_ID_MARKER: &str = "Invoiced ID: ";
 
 impl Engine {
     pub(crate) async fn write_payment(
@@ -86,12 +102,20 @@ impl Engine {
                 "the payment came from Intacct; it is never written back",
             ));
         }
-        let voided = work.operation == Operation::Void || payment.as_ref().is_none_or(|p| p.voided);
-        if voided {
-            return match mapping {
-                Some(m) => self.reverse_payment(conn, id, &m.intacct_key).await,
-                None => Ok(skipped("voided before it reached Intacct")),
-            };
+        // The record decides, not the event: a `payment.deleted` (even a correctly signed one)
+        // for a payment that is still live in Invoiced reverses nothing.
+        match &payment {
+            None => return self.void_payment(conn, id, mapping, None).await,
+            Some(p) if p.voided => {
+                let locator = payment_locator(p);
+                return self.void_payment(conn, id, mapping, Some(locator)).await;
+            }
+            Some(_) if work.operation == Operation::Void => {
+                return Ok(skipped(
+                    "a delete event for a payment that is live in Invoiced: nothing to reverse",
+                ));
+            }
+            Some(_) => {}
         }
         let Some(payment) = payment else {
             return Ok(skipped("the payment no longer exists in Invoiced"));
@@ -328,11 +352,7 @@ impl Engine {
                     operation: Operation::Create,
                 },
                 build: &build,
-                probe: has_create.then(|| Probe {
-                    object: "ARPYMT",
-                    filter: Filter::eq("DOCNUMBER", ref_id(payment)),
-                    key_field: "RECORDNO",
-                }),
+                locator: has_create.then(|| payment_locator(payment)),
                 key_of: first_key,
             },
         )
@@ -389,6 +409,31 @@ impl Engine {
         .await
     }
 
+    /// A payment voided (or deleted) in Invoiced: reverse it in Intacct if it got there,
+    /// whether or not its create's answer was ever seen.
+    async fn void_payment(
+        &self,
+        conn: &Connection,
+        id: PaymentId,
+        mapping: Option<crate::model::Mapping>,
+        locator: Option<crate::model::RecordLocator>,
+    ) -> Result<Outcome, WriteFailure> {
+        let intacct_key = match mapping {
+            Some(m) => Some(m.intacct_key),
+            None => {
+                self.created_before_void(conn, RecordType::Payment, &id.to_string(), locator)
+                    .await?
+            }
+        };
+        match intacct_key {
+            Some(key) if !key.starts_with("applied:") => self.reverse_payment(conn, id, &key).await,
+            Some(_) => Ok(skipped(
+                "the payment only applied credits in Intacct; reverse those applications there",
+            )),
+            None => Ok(skipped("voided before it reached Intacct")),
+        }
+    }
+
     async fn reverse_payment(
         &self,
         conn: &Connection,
@@ -410,7 +455,7 @@ impl Engine {
                     operation: Operation::Void,
                 },
                 function: reverse.into(),
-                probe: None,
+                locator: None,
                 key_of: |_| Some(String::from("reversed")),
             },
         )
@@ -418,5 +463,21 @@ impl Engine {
         Ok(Outcome::Written {
             key: intacct_key.to_owned(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_payment_a_docnumber_names_is_read_back() {
+        assert_eq!(written_from("Invoiced ID: 60012"), PaymentId::parse("60012").ok());
+        assert_eq!(
+            written_from("Reference: Invoiced ID: 7, Invoiced ID: 60012"),
+            PaymentId::parse("60012").ok()
+        );
+        assert_eq!(written_from("CHK-1001"), None);
+        assert_eq!(written_from("Invoiced ID: x"), None);
     }
 }

@@ -10,12 +10,23 @@ use crate::adapters::sqlite::schema::CURRENT_VERSION;
 use crate::config::{ConnectionConfig, RecordType};
 use crate::model::{
     CursorState, Dependency, Direction, ErrorFilter, IntentKey, IntentState, KeysetPosition,
-    Mapping, NewReconciliationError, Operation, Origin, WorkItem,
+    Mapping, NewReconciliationError, Operation, Origin, WorkItem, WriteIntent,
 };
 use crate::ports::{
-    ConfigStore, CursorStore, EventLog, IntentStore, LeaseStore, MappingStore, ParkingStore,
-    ReconciliationStore, StoreError,
+    ConfigStore, CursorStore, EventClaim, EventLog, IntentStore, LeaseStore, MappingStore,
+    ParkingStore, ReconciliationStore, StoreError,
 };
+
+fn fresh_intent(key: &IntentKey) -> WriteIntent {
+    WriteIntent {
+        key: key.clone(),
+        generation: 0,
+        state: IntentState::claimed("test", t0() + ChronoDuration::minutes(5)),
+        version: 1,
+        updated_at: t0(),
+        locator: None,
+    }
+}
 
 fn invoice_mapping(name: &str, invoiced: &str, intacct: &str) -> Mapping {
     Mapping {
@@ -84,9 +95,12 @@ async fn a_reopened_file_still_has_everything_the_runner_knew() {
         let store = SqliteStore::open(file.path()).expect("open");
         store.put_config(&config).await.expect("config");
         store.put_mapping(&mapping).await.expect("mapping");
-        store.begin_intent(&intent_key, t0()).await.expect("begin");
+        let begun = store
+            .begin_intent(&fresh_intent(&intent_key))
+            .await
+            .expect("begin");
         let intent = store
-            .transition_intent(&intent_key, 1, IntentState::UnknownOutcome, 0, t0())
+            .transition_intent(&begun, IntentState::UnknownOutcome, 0, t0())
             .await
             .expect("unknown outcome");
         let error = store
@@ -110,7 +124,7 @@ async fn a_reopened_file_still_has_everything_the_runner_knew() {
             .await
             .expect("cursor");
         store
-            .remember_event(&c, "evt-9", t0() + ChronoDuration::hours(72))
+            .finish_event(&c, "evt-9", t0() + ChronoDuration::hours(72))
             .await
             .expect("event");
         store
@@ -144,7 +158,13 @@ async fn a_reopened_file_still_has_everything_the_runner_knew() {
         store.get_cursor(&c, "ARINVOICE").await.expect("cursor"),
         cursor
     );
-    assert!(store.event_seen(&c, "evt-9", t0()).await.expect("event"));
+    assert_eq!(
+        store
+            .claim_event(&c, "evt-9", "redelivery", t0(), t0())
+            .await
+            .expect("event"),
+        EventClaim::Handled
+    );
     assert_eq!(
         store.take_parked(&c, &awaited).await.expect("parked"),
         vec![payment]
@@ -234,17 +254,20 @@ async fn racing_intent_transitions_from_one_version_let_one_through() {
         invoiced_id: "5".into(),
         operation: Operation::Create,
     };
-    first.begin_intent(&key, t0()).await.expect("begin");
+    let begun = first
+        .begin_intent(&fresh_intent(&key))
+        .await
+        .expect("begin");
     let succeeded = IntentState::Succeeded {
         intacct_key: "77".into(),
     };
     let (a, b) = {
-        let (k1, k2, done) = (key.clone(), key.clone(), succeeded.clone());
+        let (from1, from2, done) = (begun.clone(), begun.clone(), succeeded.clone());
         tokio::join!(
-            tokio::spawn(async move { first.transition_intent(&k1, 1, done, 0, t0()).await }),
+            tokio::spawn(async move { first.transition_intent(&from1, done, 0, t0()).await }),
             tokio::spawn(async move {
                 second
-                    .transition_intent(&k2, 1, IntentState::UnknownOutcome, 0, t0())
+                    .transition_intent(&from2, IntentState::UnknownOutcome, 0, t0())
                     .await
             }),
         )
@@ -293,11 +316,11 @@ async fn purging_removes_only_expired_rows() {
     let store = SqliteStore::open_in_memory().expect("open");
     let c = connection("acme");
     store
-        .remember_event(&c, "old", t0())
+        .finish_event(&c, "old", t0())
         .await
         .expect("remember");
     store
-        .remember_event(&c, "fresh", t0() + ChronoDuration::hours(72))
+        .finish_event(&c, "fresh", t0() + ChronoDuration::hours(72))
         .await
         .expect("remember");
     store
@@ -307,7 +330,66 @@ async fn purging_removes_only_expired_rows() {
     let later = t0() + ChronoDuration::hours(1);
     assert_eq!(store.purge_expired(later).await.expect("purge"), 2);
     assert_eq!(store.purge_expired(later).await.expect("purge again"), 0);
-    assert!(store.event_seen(&c, "fresh", later).await.expect("seen"));
+    assert_eq!(
+        store
+            .claim_event(&c, "fresh", "redelivery", later, later)
+            .await
+            .expect("seen"),
+        EventClaim::Handled
+    );
+}
+
+/// A file of schema version 1 opens migrated: its intents (written before claims and
+/// locators) read as lapsed claims without a locator, its handled events stay handled.
+#[tokio::test]
+async fn a_version_1_file_is_migrated_in_place() {
+    let file = TempDb::new("v1");
+    {
+        let raw = rusqlite::Connection::open(file.path()).expect("raw open");
+        raw.execute_batch(crate::adapters::sqlite::schema::V1)
+            .expect("v1 schema");
+        raw.pragma_update(None, "user_version", 1).expect("v1");
+        raw.execute(
+            "INSERT INTO intents VALUES ('acme', 'payment', '5', 'create', 0, '{\"state\":\"in_flight\"}', 3, 0)",
+            [],
+        )
+        .expect("v1 intent");
+        let later = (t0() + ChronoDuration::hours(72))
+            .timestamp_nanos_opt()
+            .expect("in range");
+        raw.execute(
+            "INSERT INTO events VALUES ('acme', 'evt-1', ?1)",
+            [later],
+        )
+        .expect("v1 event");
+    }
+    let store = SqliteStore::open(file.path()).expect("migrate");
+    let key = IntentKey {
+        connection: connection("acme"),
+        record_type: RecordType::Payment,
+        invoiced_id: "5".into(),
+        operation: Operation::Create,
+    };
+    let intent = store.get_intent(&key).await.expect("read").expect("kept");
+    assert_eq!(
+        (intent.state.clone(), intent.version, intent.locator.clone()),
+        (
+            IntentState::InFlight {
+                owner: String::new(),
+                until: None
+            },
+            3,
+            None
+        )
+    );
+    assert!(!intent.state.claimed_at(t0()), "an old in-flight intent is a lapsed claim");
+    assert_eq!(
+        store
+            .claim_event(&connection("acme"), "evt-1", "h", t0(), t0())
+            .await
+            .expect("claim"),
+        EventClaim::Handled
+    );
 }
 
 /// A file written by a newer release is refused instead of being misread or "migrated" back.
