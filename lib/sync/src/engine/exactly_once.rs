@@ -329,7 +329,10 @@ impl Engine {
                     return Ok(Claim::Busy(self.wait_for_claim(key, until.as_ref(), now)));
                 }
                 IntentState::InFlight { .. } | IntentState::UnknownOutcome => (true, false),
-                IntentState::Failed { code } => (false, code == DUPLICATE_CONTROL_ID),
+                // A later generation exists only because an earlier one's record went missing
+                // (or, in intents from before claims existed, because of a race): probe first.
+                IntentState::Failed { code } if code == DUPLICATE_CONTROL_ID => (false, true),
+                IntentState::Failed { .. } => (stored.generation > 0, false),
             };
             match self
                 .store

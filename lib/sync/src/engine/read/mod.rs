@@ -500,7 +500,12 @@ impl Engine {
                         report.imported += 1;
                         self.resolve_read_error(conn, stream, &key).await?;
                     }
-                    Ok(Imported::Skipped(_)) => report.skipped += 1,
+                    Ok(Imported::Skipped(_)) => {
+                        // Settled by rule (an echo, an inactive customer…): nothing for an
+                        // operator to fix any more.
+                        report.skipped += 1;
+                        self.resolve_read_error(conn, stream, &key).await?;
+                    }
                     Err(WriteFailure::Engine(e)) => return Err(e),
                     Err(failure) => {
                         report.failed += 1;
@@ -523,6 +528,9 @@ impl Engine {
             }
         }
         self.finish(conn, cursor_name).await?;
+        // The stream was read to the end: an earlier failure to read it is over.
+        self.resolve_read_error(conn, stream, &stream_error_key(stream))
+            .await?;
         report.finished = true;
         tracing::info!(
             connection = %conn.config.id,
@@ -629,7 +637,7 @@ impl Engine {
         if let WriteFailure::Engine(e) = failure {
             return Err(e);
         }
-        self.record_read_error(conn, stream, &format!("stream:{}", stream.name()), failure)
+        self.record_read_error(conn, stream, &stream_error_key(stream), failure)
             .await?;
         Ok(report)
     }
@@ -696,6 +704,11 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// The record id of the reconciliation error of a stream that could not be read.
+fn stream_error_key(stream: &Stream) -> String {
+    format!("stream:{}", stream.name())
 }
 
 /// Fields read by the keyset scan.
