@@ -300,7 +300,13 @@ async fn an_event_is_forgotten_at_its_expiry_even_before_ttl_deletes_it() {
         let c = &c;
         async move {
             store
-                .claim_event(c, "evt_1", "redelivery", now + ChronoDuration::seconds(60), now)
+                .claim_event(
+                    c,
+                    "evt_1",
+                    "redelivery",
+                    now + ChronoDuration::seconds(60),
+                    now,
+                )
                 .await
                 .expect("claim")
         }

@@ -470,7 +470,11 @@ mod tests {
         assert!(IdempotencyKey::parse(key.as_str()).is_ok());
         assert_eq!(key, IdempotencyKey::derived(&long), "deterministic");
         let other = format!("intacct-{}-payment-1072", "c".repeat(48));
-        assert_ne!(key, IdempotencyKey::derived(&other), "distinct identities stay distinct");
+        assert_ne!(
+            key,
+            IdempotencyKey::derived(&other),
+            "distinct identities stay distinct"
+        );
         assert!(IdempotencyKey::parse(IdempotencyKey::derived("a b").as_str()).is_ok());
         assert!(IdempotencyKey::parse(IdempotencyKey::derived("").as_str()).is_ok());
     }

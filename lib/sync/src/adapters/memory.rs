@@ -15,9 +15,9 @@ use crate::model::{
     NewReconciliationError, ReconciliationError, RetryMessage, WorkItem, WriteIntent,
 };
 use crate::ports::{
-    ConfigStore, CursorStore, EventClaim, EventLog, IntentStore, Lease, LeaseStore, MappingStore, ParkingStore,
-    QueueError, ReconciliationStore, RetryQueue, SecretSource, SecretsError, StoreError,
-    StoreResult,
+    ConfigStore, CursorStore, EventClaim, EventLog, IntentStore, Lease, LeaseStore, MappingStore,
+    ParkingStore, QueueError, ReconciliationStore, RetryQueue, SecretSource, SecretsError,
+    StoreError, StoreResult,
 };
 
 type MappingKey = (ConnectionId, RecordType, String);

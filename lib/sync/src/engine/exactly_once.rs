@@ -21,6 +21,7 @@
 
 use chrono::{DateTime, Utc};
 use intacct::{ControlId, ErrorClass, FunctionCall, FunctionResult, Request, Response};
+use std::future::Future;
 use std::time::Duration;
 
 use super::gateway::{CallError, WriteFailure, call_id, intacct_failure};
@@ -65,6 +66,14 @@ pub(crate) struct SingleWrite {
     pub locator: Option<RecordLocator>,
     /// See [`ExactlyOnce::key_of`].
     pub key_of: fn(&[FunctionResult]) -> Option<String>,
+}
+
+/// What [`Engine::post_once_or_link`] did.
+pub(crate) enum Posted<T> {
+    /// The write reached Intacct (now or earlier): the key of its record.
+    Written(String),
+    /// An existing record was linked instead (what the link returned).
+    Linked(T),
 }
 
 /// What became of the create of a record that was voided in Invoiced.
@@ -146,9 +155,31 @@ impl Engine {
         conn: &Connection,
         write: ExactlyOnce<'_>,
     ) -> Result<String, WriteFailure> {
+        let no_link = || async { Ok(None::<(String, ())>) };
+        match self.post_once_or_link(conn, write, no_link).await? {
+            Posted::Written(key) => Ok(key),
+            Posted::Linked(()) => unreachable!("no link was offered"),
+        }
+    }
+
+    /// [`Engine::post_once`], except that the very first attempt (no request of the write was
+    /// ever sent) may instead link an existing Intacct record: `link` looks for one and, when it
+    /// finds it, records the mapping and returns its key. The decision is made while holding
+    /// the claim, so a concurrent delivery can neither create the record meanwhile nor later
+    /// re-decide: it sees the write settled (and the mapping `link` recorded first).
+    pub(crate) async fn post_once_or_link<T, F, Fut>(
+        &self,
+        conn: &Connection,
+        write: ExactlyOnce<'_>,
+        link: F,
+    ) -> Result<Posted<T>, WriteFailure>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Option<(String, T)>, WriteFailure>>,
+    {
         let held = match self.claim(&write.key, write.locator.as_ref()).await? {
             Claim::Held(held) => held,
-            Claim::Settled(key) => return Ok(key),
+            Claim::Settled(key) => return Ok(Posted::Written(key)),
             // Voided meanwhile: the next look re-reads the record and takes the void path.
             Claim::Abandoned => {
                 return Err(WriteFailure::Wait {
@@ -159,8 +190,28 @@ impl Engine {
             }
             Claim::Busy(wait) => return Err(wait),
         };
+        if held.fresh {
+            match link().await {
+                Ok(Some((key, linked))) => {
+                    let generation = held.intent.generation;
+                    self.settle_claim(&held, succeeded(&key), generation, Ok(key))
+                        .await?;
+                    return Ok(Posted::Linked(linked));
+                }
+                Ok(None) => {}
+                Err(failure) => {
+                    let generation = held.intent.generation;
+                    return self
+                        .settle_claim(&held, unsettled(&held), generation, Err(failure))
+                        .await
+                        .map(Posted::Written);
+                }
+            }
+        }
         let (state, generation, result) = self.attempt(conn, &write, &held).await;
-        self.settle_claim(&held, state, generation, result).await
+        self.settle_claim(&held, state, generation, result)
+            .await
+            .map(Posted::Written)
     }
 
     /// Decides the fate of a create whose record was voided in Invoiced: finds the record if
@@ -276,7 +327,12 @@ impl Engine {
             };
             match self
                 .store
-                .transition_intent(&intent, succeeded(found), intent.generation, self.clock.now())
+                .transition_intent(
+                    &intent,
+                    succeeded(found),
+                    intent.generation,
+                    self.clock.now(),
+                )
                 .await
             {
                 Ok(_) => return Ok(Adoption::Ours { revisit }),

@@ -174,7 +174,10 @@ pub async fn intents_transition_only_from_the_expected_version(store: &dyn Store
         .await
         .expect("1 → 2");
     assert_eq!(moved.version, 2);
-    assert_eq!(moved.locator, first.locator, "the locator survives transitions");
+    assert_eq!(
+        moved.locator, first.locator,
+        "the locator survives transitions"
+    );
     // A second begin sees the earlier attempt instead of starting afresh.
     let again = store
         .begin_intent(&intent(&key, claim("late")))
@@ -197,7 +200,11 @@ pub async fn intents_transition_only_from_the_expected_version(store: &dyn Store
         })
         .collect();
     let results = futures::future::join_all(racers).await;
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
     let taken = results
         .into_iter()
         .find_map(Result::ok)
@@ -349,7 +356,13 @@ pub async fn events_are_claimed_once_and_remembered_until_they_expire(store: &dy
     // Its holder died: after the claim lapses, a redelivery takes it over.
     assert_eq!(
         store
-            .claim_event(&c, "evt-1", "redelivery", lapse + ChronoDuration::hours(1), lapse)
+            .claim_event(
+                &c,
+                "evt-1",
+                "redelivery",
+                lapse + ChronoDuration::hours(1),
+                lapse
+            )
             .await
             .expect("claim"),
         EventClaim::Claimed
@@ -361,7 +374,13 @@ pub async fn events_are_claimed_once_and_remembered_until_they_expire(store: &dy
         .expect("release by a stranger");
     assert_eq!(
         store
-            .claim_event(&c, "evt-1", "other", lapse, t0() + ChronoDuration::seconds(61))
+            .claim_event(
+                &c,
+                "evt-1",
+                "other",
+                lapse,
+                t0() + ChronoDuration::seconds(61)
+            )
             .await
             .expect("claim"),
         EventClaim::InProgress
@@ -372,7 +391,13 @@ pub async fn events_are_claimed_once_and_remembered_until_they_expire(store: &dy
         .expect("release");
     assert_eq!(
         store
-            .claim_event(&c, "evt-1", "third", lapse + ChronoDuration::seconds(5), t0())
+            .claim_event(
+                &c,
+                "evt-1",
+                "third",
+                lapse + ChronoDuration::seconds(5),
+                t0()
+            )
             .await
             .expect("claim"),
         EventClaim::Claimed

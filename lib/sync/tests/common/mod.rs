@@ -31,12 +31,14 @@ mod lossy_link;
 pub use lossy_link::LossyLink;
 
 /// Which store the engine of a [`World`] runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum StoreKind {
     /// [`MemoryStore`].
     Memory,
     /// `SqliteStore` on a file in a fresh temporary directory.
     Sqlite,
+    /// A store the caller made (the DynamoDB store on moto, in `tests/tests/races_dynamodb.rs`).
+    Given(Arc<dyn Store>),
 }
 
 /// Both sandboxes, the engine, and its in-memory ports. `S` is the store's type as tests see it:
@@ -135,6 +137,7 @@ impl World<dyn Store> {
     ) -> World<dyn Store> {
         let (store, db_dir): (Arc<dyn Store>, Option<TempDir>) = match store {
             StoreKind::Memory => (Arc::new(MemoryStore::new()), None),
+            StoreKind::Given(store) => (store, None),
             StoreKind::Sqlite => {
                 let dir = TempDir::new();
                 let sqlite =

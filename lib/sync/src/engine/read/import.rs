@@ -17,8 +17,8 @@ use invoiced::models::{
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
-use super::super::gateway::{CallError, WriteFailure, intacct_failure};
 use super::super::exactly_once::Adoption;
+use super::super::gateway::{CallError, WriteFailure, intacct_failure};
 use super::super::write::{
     IMPORTED_MARKER, Link, UNNUMBERED_PREFIX, customer_number, invoiced_failure, written_from,
 };
@@ -247,7 +247,10 @@ impl Engine {
                 .is_some()
         {
             // Ours: it stays owned by Invoiced, and its Invoiced fields are left alone.
-            return Ok((Imported::Skipped("written by us from Invoiced"), Some(found.id)));
+            return Ok((
+                Imported::Skipped("written by us from Invoiced"),
+                Some(found.id),
+            ));
         }
         let customer = match existing {
             Some(found) => conn

@@ -10,8 +10,10 @@ use intacct::functions::{Create, Filter, Object, ObjectBuilder, Query, Update};
 use invoiced::models::{Customer, CustomerId, CustomerRef};
 use std::collections::BTreeMap;
 
-use super::super::exactly_once::SingleWrite;
-use super::super::gateway::{CallError, WriteFailure, first_key, intacct_failure, locator};
+use super::super::exactly_once::{ExactlyOnce, Posted};
+use super::super::gateway::{
+    CallError, WriteFailure, call_id, first_key, intacct_failure, locator,
+};
 use super::super::{Connection, Engine, Outcome};
 use super::{IMPORTED_MARKER, Link, invoiced_failure, parse_id, skipped};
 use crate::config::{CustomerMatching, CustomerSource, RecordType};
@@ -203,17 +205,21 @@ impl Engine {
             invoiced_id: customer.id.to_string(),
             operation: Operation::Create,
         };
-        // Only match when we never tried to create it: our own earlier create must be found by
-        // the intent's probe and stay owned by Invoiced.
-        if self.store.get_intent(&key).await?.is_none()
-            && let Some((record_no, found_id)) =
-                self.match_customer(conn, customer, &number).await?
-        {
+        let object = customer_object(customer, &number, &conn.config.custom_fields.customer)?;
+        let invoiced_id = customer.id.to_string();
+        // Matching happens only on the first attempt, under the write's claim: our own earlier
+        // create must be found by the intent's probe and stay owned by Invoiced, and two
+        // deliveries of one customer cannot decide differently.
+        let link = || async {
+            let Some((record_no, found_id)) = self.match_customer(conn, customer, &number).await?
+            else {
+                return Ok(None);
+            };
             self.record_written(
                 conn,
                 Link {
                     record_type: RecordType::Customer,
-                    invoiced_id: &customer.id.to_string(),
+                    invoiced_id: &invoiced_id,
                     intacct_key: &record_no,
                     intacct_number: Some(found_id.clone()),
                     origin: Origin::Intacct,
@@ -221,25 +227,40 @@ impl Engine {
                 },
             )
             .await?;
-            return Ok((record_no, found_id));
+            Ok(Some((record_no.clone(), (record_no, found_id))))
+        };
+        let create: intacct::Function = Create::one(object).into();
+        let build = |control: &str| {
+            vec![intacct::FunctionCall::new(
+                call_id(control, 1),
+                create.clone(),
+            )]
+        };
+        let write = ExactlyOnce {
+            key,
+            build: &build,
+            locator: Some(customer_locator(&number)),
+            key_of: first_key,
+        };
+        let record_no = match self.post_once_or_link(conn, write, link).await? {
+            Posted::Linked(linked) => return Ok(linked),
+            Posted::Written(record_no) => record_no,
+        };
+        // Settled by another delivery that linked or mapped it first: keep its decision.
+        if let Some(m) = self
+            .store
+            .mapping_by_invoiced(&conn.config.id, RecordType::Customer, &invoiced_id)
+            .await?
+            && m.intacct_key == record_no
+        {
+            let number = m.intacct_number.unwrap_or(number);
+            return Ok((record_no, number));
         }
-        let object = customer_object(customer, &number, &conn.config.custom_fields.customer)?;
-        let record_no = self
-            .post_one(
-                conn,
-                SingleWrite {
-                    key,
-                    function: Create::one(object).into(),
-                    locator: Some(customer_locator(&number)),
-                    key_of: first_key,
-                },
-            )
-            .await?;
         self.record_written(
             conn,
             Link {
                 record_type: RecordType::Customer,
-                invoiced_id: &customer.id.to_string(),
+                invoiced_id: &invoiced_id,
                 intacct_key: &record_no,
                 intacct_number: Some(number.clone()),
                 origin: Origin::Invoiced,

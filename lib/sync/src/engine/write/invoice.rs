@@ -47,8 +47,13 @@ impl Engine {
                 Some(m) => Some(m.intacct_key),
                 None => {
                     let locator = document_locator("ARINVOICE", &invoice.number);
-                    self.created_before_void(conn, RecordType::Invoice, &work.invoiced_id, Some(locator))
-                        .await?
+                    self.created_before_void(
+                        conn,
+                        RecordType::Invoice,
+                        &work.invoiced_id,
+                        Some(locator),
+                    )
+                    .await?
                 }
             };
             return match intacct_key {

@@ -472,7 +472,10 @@ mod tests {
 
     #[test]
     fn the_payment_a_docnumber_names_is_read_back() {
-        assert_eq!(written_from("Invoiced ID: 60012"), PaymentId::parse("60012").ok());
+        assert_eq!(
+            written_from("Invoiced ID: 60012"),
+            PaymentId::parse("60012").ok()
+        );
         assert_eq!(
             written_from("Reference: Invoiced ID: 7, Invoiced ID: 60012"),
             PaymentId::parse("60012").ok()

@@ -315,10 +315,7 @@ async fn lease_slots_are_shared_by_every_connection_to_the_file() {
 async fn purging_removes_only_expired_rows() {
     let store = SqliteStore::open_in_memory().expect("open");
     let c = connection("acme");
-    store
-        .finish_event(&c, "old", t0())
-        .await
-        .expect("remember");
+    store.finish_event(&c, "old", t0()).await.expect("remember");
     store
         .finish_event(&c, "fresh", t0() + ChronoDuration::hours(72))
         .await
@@ -357,11 +354,8 @@ async fn a_version_1_file_is_migrated_in_place() {
         let later = (t0() + ChronoDuration::hours(72))
             .timestamp_nanos_opt()
             .expect("in range");
-        raw.execute(
-            "INSERT INTO events VALUES ('acme', 'evt-1', ?1)",
-            [later],
-        )
-        .expect("v1 event");
+        raw.execute("INSERT INTO events VALUES ('acme', 'evt-1', ?1)", [later])
+            .expect("v1 event");
     }
     let store = SqliteStore::open(file.path()).expect("migrate");
     let key = IntentKey {
@@ -382,7 +376,10 @@ async fn a_version_1_file_is_migrated_in_place() {
             None
         )
     );
-    assert!(!intent.state.claimed_at(t0()), "an old in-flight intent is a lapsed claim");
+    assert!(
+        !intent.state.claimed_at(t0()),
+        "an old in-flight intent is a lapsed claim"
+    );
     assert_eq!(
         store
             .claim_event(&connection("acme"), "evt-1", "h", t0(), t0())
