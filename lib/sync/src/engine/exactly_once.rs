@@ -21,6 +21,7 @@
 
 use chrono::{DateTime, Utc};
 use intacct::{ControlId, ErrorClass, FunctionCall, FunctionResult, Request, Response};
+use rand::Rng;
 use std::future::Future;
 use std::time::Duration;
 
@@ -38,6 +39,8 @@ pub const VOID_OUTCOME_UNKNOWN: &str = "SYNC_VOID_OUTCOME_UNKNOWN";
 
 /// How many times a claim is retried after losing a version race before waiting instead.
 const CLAIM_ROUNDS: usize = 4;
+/// Pause between looks at a claim held by another function, in milliseconds.
+const CLAIM_POLL_MS: std::ops::RangeInclusive<u64> = 25..=100;
 /// A claim younger than this is probably held by a live function that answers within a second
 /// or two: look again soon rather than wait for the claim to lapse.
 const YOUNG_CLAIM: Duration = Duration::from_secs(15);
@@ -95,6 +98,8 @@ pub(crate) enum Adoption {
     },
     /// No write of the sync claims it.
     NotOurs,
+    /// A write of the sync holds a live claim on it and settles it itself.
+    InProgress,
     /// The write settled on another Intacct record: one of the two is a duplicate.
     Duplicate {
         /// The record the write settled on.
@@ -102,12 +107,19 @@ pub(crate) enum Adoption {
     },
 }
 
+/// How strongly an identifier found on an Intacct record ties it to one write of the sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Marker {
+    /// Only the write itself ever writes it.
+    Unique,
+    /// A record made by hand in Intacct can carry it too.
+    Shared,
+}
+
 /// An intent this function holds the claim on.
 struct Held {
     /// As stored after the claim: the version to settle from.
     intent: WriteIntent,
-    /// Inserted by this claim: nothing of it was ever sent.
-    fresh: bool,
     /// A request of the current generation may have taken effect.
     maybe_applied: bool,
     /// The generation ran but its record was not found: a fresh probe decides whether to open
@@ -162,8 +174,8 @@ impl Engine {
         }
     }
 
-    /// [`Engine::post_once`], except that the very first attempt (no request of the write was
-    /// ever sent) may instead link an existing Intacct record: `link` looks for one and, when it
+    /// [`Engine::post_once`], except that while no request of the write can have taken effect
+    /// (none was sent, or every one was refused) it may instead link an existing Intacct record: `link` looks for one and, when it
     /// finds it, records the mapping and returns its key. The decision is made while holding
     /// the claim, so a concurrent delivery can neither create the record meanwhile nor later
     /// re-decide: it sees the write settled (and the mapping `link` recorded first).
@@ -190,7 +202,9 @@ impl Engine {
             }
             Claim::Busy(wait) => return Err(wait),
         };
-        if held.fresh {
+        // Nothing of this write can be in Intacct (never sent, or every request refused): an
+        // existing record found now is not ours, so it may be linked.
+        if !held.maybe_applied && !held.reopen {
             match link().await {
                 Ok(Some((key, linked))) => {
                     let generation = held.intent.generation;
@@ -231,7 +245,7 @@ impl Engine {
         let abandoned = IntentState::Abandoned {
             reason: "voided in Invoiced before it reached Intacct".into(),
         };
-        if held.fresh || !(held.maybe_applied || held.reopen) {
+        if !held.maybe_applied && !held.reopen {
             // Nothing was sent, or everything sent was refused: the create ends here.
             return self.end_void_claim(&held, abandoned, None).await;
         }
@@ -300,39 +314,54 @@ impl Engine {
         }
     }
 
-    /// The read side found `found` in Intacct carrying the identifiers of the write `key` (its
-    /// DOCNUMBER marker, its CUSTOMERID): settles the write on it, whatever state it was in.
-    /// Finding the record is what a probe would do, so this is safe even against a live claim,
-    /// whose holder then finds the record settled (or refused as a used control id).
+    /// The read side found `found` in Intacct carrying the identifiers of the write `key`, and
+    /// settles the write on it when the record must be the write's:
+    /// - a **unique** marker (a payment's DOCNUMBER `Invoiced ID: <id>`) is only ever written by
+    ///   the write itself, so the record is adopted whatever the intent's state. Finding it is
+    ///   what a probe would do, so this is safe even against a live claim, whose holder then
+    ///   finds the write settled;
+    /// - a **shared** identifier (a customer's CUSTOMERID, which an Intacct customer made by
+    ///   hand can also have) proves nothing on its own: the record is adopted only when a request
+    ///   of the write may have run (an unknown outcome, a lapsed claim, a control id that ran).
+    ///   A live claim may be deciding to link that very customer, so it is left to its holder.
     pub(crate) async fn adopt_found_record(
         &self,
         key: &IntentKey,
         found: &str,
+        marker: Marker,
     ) -> Result<Adoption, WriteFailure> {
         for _ in 0..CLAIM_ROUNDS {
             let Some(intent) = self.store.get_intent(key).await? else {
                 return Ok(Adoption::NotOurs);
             };
-            let revisit = match &intent.state {
-                IntentState::Succeeded { intacct_key } if intacct_key == found => {
+            let now = self.clock.now();
+            let revisit = match (&intent.state, marker) {
+                (IntentState::Succeeded { intacct_key }, _) if intacct_key == found => {
                     return Ok(Adoption::Ours { revisit: false });
                 }
-                IntentState::Succeeded { intacct_key } => {
+                (IntentState::Succeeded { intacct_key }, _) => {
                     return Ok(Adoption::Duplicate {
                         settled: intacct_key.clone(),
                     });
                 }
-                IntentState::Abandoned { .. } => true,
-                _ => false,
+                (IntentState::Abandoned { .. }, Marker::Unique) => true,
+                (_, Marker::Unique) => false,
+                (state, Marker::Shared) if state.claimed_at(now) => {
+                    return Ok(Adoption::InProgress);
+                }
+                (IntentState::InFlight { .. } | IntentState::UnknownOutcome, Marker::Shared) => {
+                    false
+                }
+                (IntentState::Failed { code }, Marker::Shared) if code == DUPLICATE_CONTROL_ID => {
+                    false
+                }
+                (IntentState::Failed { .. } | IntentState::Abandoned { .. }, Marker::Shared) => {
+                    return Ok(Adoption::NotOurs);
+                }
             };
             match self
                 .store
-                .transition_intent(
-                    &intent,
-                    succeeded(found),
-                    intent.generation,
-                    self.clock.now(),
-                )
+                .transition_intent(&intent, succeeded(found), intent.generation, now)
                 .await
             {
                 Ok(_) => return Ok(Adoption::Ours { revisit }),
@@ -353,7 +382,9 @@ impl Engine {
         locator: Option<&RecordLocator>,
     ) -> Result<Claim, WriteFailure> {
         let owner = format!("{}-{:016x}", self.settings.instance, rand::random::<u64>());
-        for _ in 0..CLAIM_ROUNDS {
+        let started = std::time::Instant::now();
+        let mut conflicts = 0;
+        while conflicts < CLAIM_ROUNDS {
             let now = self.clock.now();
             let until = now + chrono_duration(self.settings.intent_claim_ttl);
             let mine = IntentState::claimed(&owner, until);
@@ -371,7 +402,6 @@ impl Engine {
             if stored.state == mine {
                 return Ok(Claim::Held(Held {
                     intent: stored,
-                    fresh: true,
                     maybe_applied: false,
                     reopen: false,
                 }));
@@ -382,6 +412,13 @@ impl Engine {
                 }
                 IntentState::Abandoned { .. } => return Ok(Claim::Abandoned),
                 IntentState::InFlight { until, .. } if stored.state.claimed_at(now) => {
+                    // Most claims settle within a request or two: wait a little in place
+                    // rather than queue the work.
+                    if started.elapsed() < self.settings.intent_wait {
+                        let pause = self.jitter_rng().random_range(CLAIM_POLL_MS);
+                        tokio::time::sleep(Duration::from_millis(pause)).await;
+                        continue;
+                    }
                     return Ok(Claim::Busy(self.wait_for_claim(key, until.as_ref(), now)));
                 }
                 IntentState::InFlight { .. } | IntentState::UnknownOutcome => (true, false),
@@ -398,13 +435,12 @@ impl Engine {
                 Ok(intent) => {
                     return Ok(Claim::Held(Held {
                         intent,
-                        fresh: false,
                         maybe_applied,
                         reopen,
                     }));
                 }
                 // Someone moved it meanwhile: look at what they did.
-                Err(StoreError::Conflict(_)) => continue,
+                Err(StoreError::Conflict(_)) => conflicts += 1,
                 Err(e) => return Err(e.into()),
             }
         }

@@ -44,6 +44,9 @@ pub struct EngineSettings {
     /// request timeouts of 120 s plus the lease waits), so a claim never lapses under a live
     /// request; meanwhile other deliveries of the same record wait.
     pub intent_claim_ttl: Duration,
+    /// How long a write waits in place for another function's young claim on the same record
+    /// to settle before it queues itself to look again later.
+    pub intent_wait: Duration,
     /// How long a webhook delivery's claim on its event lasts if it never finishes (the process
     /// died): past the write budget, well inside Invoiced's hourly redelivery.
     pub event_claim_ttl: Duration,
@@ -59,6 +62,7 @@ impl Default for EngineSettings {
             lease_wait: Duration::from_secs(10),
             event_memory: Duration::from_secs(72 * 3600),
             intent_claim_ttl: Duration::from_secs(300),
+            intent_wait: Duration::from_secs(3),
             event_claim_ttl: Duration::from_secs(60),
             instance: format!("engine-{}", std::process::id()),
         }

@@ -17,7 +17,7 @@ use invoiced::models::{
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
-use super::super::exactly_once::Adoption;
+use super::super::exactly_once::{Adoption, Marker};
 use super::super::gateway::{CallError, WriteFailure, intacct_failure};
 use super::super::write::{
     IMPORTED_MARKER, Link, UNNUMBERED_PREFIX, customer_number, invoiced_failure, written_from,
@@ -235,22 +235,33 @@ impl Engine {
         };
         if let Some(found) = &existing
             && number.as_deref() == Some(customer_number(found).as_str())
-            && self
+        {
+            match self
                 .adopt_own_write(
                     conn,
                     RecordType::Customer,
                     &found.id.to_string(),
                     &key,
                     number.clone(),
+                    Marker::Shared,
                 )
                 .await?
-                .is_some()
-        {
-            // Ours: it stays owned by Invoiced, and its Invoiced fields are left alone.
-            return Ok((
-                Imported::Skipped("written by us from Invoiced"),
-                Some(found.id),
-            ));
+            {
+                // Ours: it stays owned by Invoiced, and its Invoiced fields are left alone.
+                OwnWrite::Adopted(_) => {
+                    return Ok((
+                        Imported::Skipped("written by us from Invoiced"),
+                        Some(found.id),
+                    ));
+                }
+                OwnWrite::BeingWritten => {
+                    return Ok((
+                        Imported::Skipped("being written (or linked) by the sync right now"),
+                        Some(found.id),
+                    ));
+                }
+                OwnWrite::NotOurs => {}
+            }
         }
         let customer = match existing {
             Some(found) => conn
@@ -280,8 +291,8 @@ impl Engine {
     }
 
     /// If the sync itself created Intacct record `intacct_key` from Invoiced record
-    /// `invoiced_id` (its create intent exists), settles that write on the record, maps it as
-    /// owned by Invoiced and returns the mapping; `None` when no write of the sync claims it.
+    /// `invoiced_id` (see [`Engine::adopt_found_record`]), settles that write on the record and
+    /// maps it as owned by Invoiced.
     async fn adopt_own_write(
         &self,
         conn: &Connection,
@@ -289,15 +300,17 @@ impl Engine {
         invoiced_id: &str,
         intacct_key: &str,
         intacct_number: Option<String>,
-    ) -> Result<Option<Mapping>, WriteFailure> {
+        marker: Marker,
+    ) -> Result<OwnWrite, WriteFailure> {
         let key = IntentKey {
             connection: conn.config.id.clone(),
             record_type,
             invoiced_id: invoiced_id.to_owned(),
             operation: Operation::Create,
         };
-        match self.adopt_found_record(&key, intacct_key).await? {
-            Adoption::NotOurs => Ok(None),
+        match self.adopt_found_record(&key, intacct_key, marker).await? {
+            Adoption::NotOurs => Ok(OwnWrite::NotOurs),
+            Adoption::InProgress => Ok(OwnWrite::BeingWritten),
             Adoption::Duplicate { settled } => Err(WriteFailure::Operator {
                 code: "SYNC_DUPLICATE_IN_INTACCT".into(),
                 message: format!(
@@ -337,8 +350,11 @@ impl Engine {
                 let mapping = self
                     .store
                     .mapping_by_invoiced(&conn.config.id, record_type, invoiced_id)
-                    .await?;
-                Ok(mapping)
+                    .await?
+                    .ok_or_else(|| {
+                        StoreError::NotFound(format!("mapping of {record_type} {invoiced_id}"))
+                    })?;
+                Ok(OwnWrite::Adopted(mapping))
             }
         }
     }
@@ -717,13 +733,14 @@ impl Engine {
         }
         // The sync's own write whose answer (or mapping) was lost: settle it, never import it.
         if let Some(invoiced_id) = text(pay, "DOCNUMBER").as_deref().and_then(written_from)
-            && let Some(mapping) = self
+            && let OwnWrite::Adopted(mapping) = self
                 .adopt_own_write(
                     conn,
                     RecordType::Payment,
                     &invoiced_id.to_string(),
                     &key,
                     text(pay, "DOCNUMBER"),
+                    Marker::Unique,
                 )
                 .await?
         {
@@ -815,6 +832,16 @@ impl Engine {
         .await?;
         Ok(Imported::Written)
     }
+}
+
+/// What the read side made of an Intacct record that may be one of the sync's own writes.
+enum OwnWrite {
+    /// It is: settled and mapped (owned by Invoiced).
+    Adopted(Mapping),
+    /// A write of the sync is deciding about it right now.
+    BeingWritten,
+    /// It is not.
+    NotOurs,
 }
 
 /// The Invoiced payment method of an Intacct one.
