@@ -2,13 +2,15 @@
 //! event list, signed with the webhook secret exactly as the sandbox signs deliveries
 //! (`X-Invoiced-Signature` = hex HMAC-SHA256 of the raw body) and POSTed to syncd several times at
 //! the same moment — what Invoiced does when its delivery worker retries while the first
-//! delivery is still being answered.
+//! delivery is still being answered. The sandbox's own delivery is held from just before the
+//! record is written until the copies go out, so it joins the race instead of winning it.
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use sandbox::invoiced::InvoicedHandle;
 use sandbox::invoiced::webhooks::SIGNATURE_HEADER;
 
 use crate::load::event_object_id;
@@ -20,6 +22,8 @@ pub struct Burster {
     api_key: SecretString,
     secret: SecretString,
     webhook_url: String,
+    invoiced: InvoicedHandle,
+    holds: std::sync::Mutex<usize>,
     /// Counters.
     pub stats: BurstStats,
 }
@@ -46,14 +50,34 @@ impl Burster {
             api_key: world.invoiced.api_key.clone(),
             secret: world.invoiced.webhook_secret.clone(),
             webhook_url: world.webhook_url.clone(),
+            invoiced: world.invoiced.handle(),
+            holds: std::sync::Mutex::new(0),
             stats: BurstStats::default(),
         }
     }
 
-    /// Finds the newest event about `object_id` and POSTs `copies` signed copies of it at once.
-    /// Best effort: a burst that cannot find its event is skipped.
+    /// Holds the sandbox's webhook deliveries (they keep queueing) until the matching
+    /// [`Burster::burst`]; holds nest across concurrent users.
+    pub fn hold(&self) {
+        let mut holds = self.holds.lock().unwrap_or_else(|p| p.into_inner());
+        *holds += 1;
+        self.invoiced.pause_webhooks();
+    }
+
+    fn release(&self) {
+        let mut holds = self.holds.lock().unwrap_or_else(|p| p.into_inner());
+        *holds = holds.saturating_sub(1);
+        if *holds == 0 {
+            self.invoiced.resume_webhooks();
+        }
+    }
+
+    /// Finds the newest event about `object_id`, releases the hold and POSTs `copies` signed
+    /// copies of the event at once. Best effort: a burst that cannot find its event is skipped.
     pub async fn burst(&self, object_id: &str, copies: usize) {
-        let Some(event) = self.newest_event_about(object_id).await else {
+        let event = self.newest_event_about(object_id).await;
+        self.release();
+        let Some(event) = event else {
             return;
         };
         let body = match serde_json::to_vec(&event) {

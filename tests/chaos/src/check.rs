@@ -7,6 +7,7 @@
 //! `intacct_record_no` custom field imports carry. Everything is first read into the plain
 //! [`Snapshot`] so the checks are pure functions (and unit-tested to fail when they should).
 
+use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -92,6 +93,8 @@ pub struct Snapshot {
     pub open_errors: Vec<Value>,
     /// `syncd dlq list --json`.
     pub dead_letters: Vec<Value>,
+    /// Last complete poll per Intacct stream (`syncd status --json`), RFC 3339.
+    pub polled: BTreeMap<String, String>,
 }
 
 fn field(record: &Record, name: &str) -> String {
@@ -118,6 +121,7 @@ impl Snapshot {
         intacct: &IntacctHandle,
         open_errors: Vec<Value>,
         dead_letters: Vec<Value>,
+        status: &Value,
     ) -> anyhow::Result<Snapshot> {
         let all = ListParams::new();
         let marker = |m: &invoiced::models::Metadata| m.text(IMPORTED_MARKER);
@@ -206,6 +210,17 @@ impl Snapshot {
                 .collect(),
             open_errors,
             dead_letters,
+            polled: status["streams"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|st| {
+                    (
+                        text(st, "stream").to_owned(),
+                        text(st, "last_sync_at").to_owned(),
+                    )
+                })
+                .collect(),
         })
     }
 }
@@ -781,12 +796,32 @@ fn stale_errors(s: &Snapshot, failing: &Failing) -> Check {
             text(e, "record_type").to_owned(),
             text(e, "record_id").to_owned(),
         );
-        if !failing.contains(&key) {
+        // A stream-level read error is stale once the stream was read to the end after it.
+        let stream_error = key.1.strip_prefix("stream:").map(|stream| {
+            let polled = s.polled.get(stream).map_or("", String::as_str);
+            let seen = text(e, "last_seen");
+            (
+                polled.parse::<DateTime<Utc>>().ok() > seen.parse::<DateTime<Utc>>().ok(),
+                polled,
+            )
+        });
+        let stale = match stream_error {
+            Some((polled_since, _)) => polled_since,
+            None => !failing.contains(&key),
+        };
+        if stale {
+            let why = match stream_error {
+                Some((_, polled)) => format!(
+                    "the stream was read to the end at {polled}, after the error (last seen {})",
+                    text(e, "last_seen")
+                ),
+                None => "the record passes every check".to_owned(),
+            };
             b.problem(
                 Kind::StaleError,
                 format!("{} {} ({})", key.0, key.1, text(e, "direction")),
                 format!(
-                    "open error {} [{}] {} — yet the record passes every check",
+                    "open error {} [{}] {} — yet {why}",
                     text(e, "id"),
                     text(e, "code"),
                     text(e, "message")

@@ -360,13 +360,17 @@ impl Load {
             calculate_taxes: Some(false),
             ..InvoiceParams::default()
         };
+        let burst = self.plan_burst(rng, 0.02);
         let invoice = self
             .write(&format!("invoice {number}"), |options| {
                 let api = self.api.clone();
                 let params = params.clone();
                 async move { api.invoices().create(&params, &options).await }
             })
-            .await?;
+            .await;
+        self.fire(burst, invoice.as_ref().ok().map(|i| i.id.to_string()))
+            .await;
+        let invoice = invoice?;
         self.stats.invoices.fetch_add(1, Ordering::Relaxed);
         if draft {
             self.stats.drafts.fetch_add(1, Ordering::Relaxed);
@@ -376,7 +380,6 @@ impl Load {
                 .with_tax_or_discount
                 .fetch_add(1, Ordering::Relaxed);
         }
-        self.maybe_burst(rng, 0.02, invoice.id.to_string()).await;
         chain.invoices.push(Inv {
             id: invoice.id,
             balance: invoice.balance,
@@ -401,15 +404,18 @@ impl Load {
             )]),
             ..CreditNoteParams::default()
         };
+        let burst = self.plan_burst(rng, 0.02);
         let note = self
             .write(&format!("credit note {number}"), |options| {
                 let api = self.api.clone();
                 let params = params.clone();
                 async move { api.credit_notes().create(&params, &options).await }
             })
-            .await?;
+            .await;
+        self.fire(burst, note.as_ref().ok().map(|n| n.id.to_string()))
+            .await;
+        let note = note?;
         self.stats.credit_notes.fetch_add(1, Ordering::Relaxed);
-        self.maybe_burst(rng, 0.02, note.id.to_string()).await;
         chain.notes.push(Note {
             id: note.id,
             balance: note.balance,
@@ -497,13 +503,17 @@ impl Load {
             applied_to: Some(applied_to),
             ..PaymentParams::default()
         };
+        let burst = self.plan_burst(rng, 0.25);
         let payment = self
             .write(&format!("payment for invoice {invoice_id}"), |options| {
                 let api = self.api.clone();
                 let params = params.clone();
                 async move { api.payments().create(&params, &options).await }
             })
-            .await?;
+            .await;
+        self.fire(burst, payment.as_ref().ok().map(|p| p.id.to_string()))
+            .await;
+        let payment = payment?;
         self.stats.payments.fetch_add(1, Ordering::Relaxed);
         let refreshed = self
             .api
@@ -514,7 +524,6 @@ impl Load {
         let inv = &mut chain.invoices[invoice];
         inv.balance = refreshed.balance;
         inv.touched = true;
-        self.maybe_burst(rng, 0.25, payment.id.to_string()).await;
         chain.payments.push(Pay {
             id: payment.id,
             voidable,
@@ -574,10 +583,23 @@ impl Load {
         Ok(())
     }
 
-    async fn maybe_burst(&self, rng: &mut StdRng, chance: f64, object_id: String) {
-        if rng.random_bool(chance) {
-            let copies = rng.random_range(3..=6);
-            self.burster.burst(&object_id, copies).await;
+    /// Decides whether the next record's event is re-sent as a burst (and how many copies);
+    /// if so, holds the sandbox's deliveries until [`Load::fire`].
+    fn plan_burst(&self, rng: &mut StdRng, chance: f64) -> Option<usize> {
+        let copies = rng.random_bool(chance).then(|| rng.random_range(3..=6));
+        if copies.is_some() {
+            self.burster.hold();
+        }
+        copies
+    }
+
+    /// Sends the planned burst for the record just written (or releases the hold after a
+    /// failed write).
+    async fn fire(&self, copies: Option<usize>, object_id: Option<String>) {
+        if let Some(copies) = copies {
+            self.burster
+                .burst(object_id.as_deref().unwrap_or("none"), copies)
+                .await;
         }
     }
 

@@ -191,10 +191,15 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     }
     let open_errors = world.syncd.open_errors().await?;
     let dead_letters = world.syncd.dead_letters().await?;
-    let snapshot =
-        check::Snapshot::read(&world.api, &world.intacct.handle, open_errors, dead_letters)
-            .await
-            .context("reading both systems")?;
+    let snapshot = check::Snapshot::read(
+        &world.api,
+        &world.intacct.handle,
+        open_errors,
+        dead_letters,
+        &quiet.status,
+    )
+    .await
+    .context("reading both systems")?;
     let verdict = check::verdict(&snapshot);
     let injected = faults::FaultCounts::read(&world);
     world.syncd.stop();

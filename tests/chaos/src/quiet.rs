@@ -8,6 +8,8 @@ use serde::Serialize;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
+use sandbox::intacct::ObjectKind;
+
 use crate::world::World;
 
 /// How the wait ended.
@@ -31,19 +33,24 @@ pub struct Quiet {
 struct Activity {
     webhook_attempts: usize,
     events: usize,
-    intacct_writes: u64,
+    intacct_records: usize,
 }
 
 fn activity(world: &World) -> Activity {
-    let calls = world.intacct.handle.function_call_counts();
+    let intacct = &world.intacct.handle;
     Activity {
         webhook_attempts: world.invoiced.handle().webhook_attempts().len(),
         events: world.invoiced.handle().event_types().len(),
-        intacct_writes: calls
-            .iter()
-            .filter(|(name, _)| !name.starts_with("read") && !name.starts_with("get"))
-            .map(|(_, n)| n)
-            .sum(),
+        intacct_records: [
+            ObjectKind::Customer,
+            ObjectKind::ArInvoice,
+            ObjectKind::ArAdjustment,
+            ObjectKind::ArPayment,
+            ObjectKind::SoDocument,
+        ]
+        .into_iter()
+        .map(|kind| intacct.count(kind))
+        .sum(),
     }
 }
 

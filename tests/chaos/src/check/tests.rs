@@ -116,6 +116,7 @@ fn consistent() -> Snapshot {
         }],
         open_errors: vec![],
         dead_letters: vec![],
+        polled: BTreeMap::from([("customer".to_owned(), "2026-01-01T10:00:00Z".to_owned())]),
     }
 }
 
@@ -267,6 +268,17 @@ fn open_errors_count_only_for_records_in_sync_and_dead_letters_always() {
     let v = verdict(&s);
     assert_eq!(v.count(Kind::StaleError), 0);
     assert_eq!(v.count(Kind::Lost), 2);
+
+    // A stream's read error is stale only once the stream was read to the end after it.
+    let mut s = consistent();
+    s.open_errors = vec![json!({
+        "id": "read-customer-stream:customer", "record_type": "customer",
+        "record_id": "stream:customer", "direction": "read", "code": "INTACCT_THROTTLED",
+        "message": "throttled", "last_seen": "2026-01-01T09:00:00Z"
+    })];
+    assert_eq!(only_problem(&s).kind, Kind::StaleError);
+    s.open_errors[0]["last_seen"] = json!("2026-01-01T11:00:00Z");
+    assert!(verdict(&s).ok());
 
     let mut s = consistent();
     s.dead_letters = vec![json!({
