@@ -810,6 +810,16 @@ fn stale_errors(s: &Snapshot, failing: &Failing) -> Check {
             None => !failing.contains(&key),
         };
         if stale {
+            // Name the Intacct payment a read error is about: `Invoiced ID: …` means syncd
+            // tried to import its own write back (an echo).
+            let docnumber = s
+                .ia_payments
+                .iter()
+                .find(|p| {
+                    text(e, "direction") == "read" && key.0 == "payment" && p.recordno == key.1
+                })
+                .map(|p| format!(" DOCNUMBER {:?}", p.docnumber))
+                .unwrap_or_default();
             let why = match stream_error {
                 Some((_, polled)) => format!(
                     "the stream was read to the end at {polled}, after the error (last seen {})",
@@ -819,7 +829,7 @@ fn stale_errors(s: &Snapshot, failing: &Failing) -> Check {
             };
             b.problem(
                 Kind::StaleError,
-                format!("{} {} ({})", key.0, key.1, text(e, "direction")),
+                format!("{} {} ({}){docnumber}", key.0, key.1, text(e, "direction")),
                 format!(
                     "open error {} [{}] {} — yet {why}",
                     text(e, "id"),

@@ -606,7 +606,7 @@ impl Load {
     /// The accountant in Intacct: customers, sales invoices and payments, paced to the Invoiced
     /// side's progress so the poller imports them while webhooks are being written.
     async fn run_intacct(&self) -> anyhow::Result<()> {
-        let mut rng = StdRng::seed_from_u64(self.seed ^ 0x1A7A_CC7);
+        let mut rng = StdRng::seed_from_u64(self.seed ^ 0x01A7_ACC7);
         let s = self.sizes;
         let total_ops = s.intacct_customers + s.intacct_invoices + s.intacct_payments;
         let invoiced_total = s.invoiced_ops();

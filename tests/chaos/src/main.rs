@@ -240,7 +240,7 @@ async fn kill_monkey(
     total_ops: usize,
     done: &AtomicBool,
 ) -> anyhow::Result<()> {
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x0DEA_D5EE_D);
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x00DE_AD5E);
     let mut points: Vec<usize> = (0..kills)
         .map(|_| rng.random_range(total_ops / 20..=total_ops * 19 / 20))
         .collect();
