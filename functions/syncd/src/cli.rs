@@ -17,6 +17,7 @@ use sync_engine::config::ConnectionId;
 use sync_engine::engine::read::{InitialSync, Progress, ReadReport};
 use sync_engine::engine::{Engine, EngineSettings};
 use sync_engine::model::ErrorFilter;
+use sync_engine::retry::RetryPolicy;
 
 use crate::ops;
 use crate::render;
@@ -72,6 +73,16 @@ pub enum Command {
         /// Time between polls of Intacct, e.g. `1h`, `15m`, `90s`.
         #[arg(long, default_value = "1h", value_parser = parse_duration)]
         poll_interval: Duration,
+        /// Ceiling of the first retry's backoff after a failed write; doubles each attempt.
+        #[arg(long, default_value = "30s", value_parser = parse_duration)]
+        retry_base: Duration,
+        /// Largest backoff between two attempts of a write.
+        #[arg(long, default_value = "1h", value_parser = parse_duration)]
+        retry_cap: Duration,
+        /// Attempts after which a failing write becomes a reconciliation error.
+        #[arg(long, default_value_t = RetryPolicy::default().max_attempts,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        retry_max_attempts: u32,
     },
     /// Manage connections.
     Connection {
@@ -273,16 +284,12 @@ pub fn init_tracing(cli: &Cli) {
         .try_init();
 }
 
-fn open(cli: &Cli) -> anyhow::Result<Service> {
+fn open(cli: &Cli, settings: EngineSettings) -> anyhow::Result<Service> {
     let secrets = match &cli.secrets {
         Some(path) => load_secrets(path)?,
         None => StaticSecrets::new(),
     };
-    Ok(Service::open(
-        &cli.data_dir,
-        Arc::new(secrets),
-        EngineSettings::default(),
-    )?)
+    Ok(Service::open(&cli.data_dir, Arc::new(secrets), settings)?)
 }
 
 /// Where operator commands act: the local SQLite file, or an AWS deployment.
@@ -491,8 +498,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "on AWS the service runs as Lambda functions; `serve` is the one-machine runner"
             )
         }
-        Command::Serve { poll_interval } => {
-            serve(&cli, *poll_interval).await?;
+        Command::Serve {
+            poll_interval,
+            retry_base,
+            retry_cap,
+            retry_max_attempts,
+        } => {
+            let retry = RetryPolicy {
+                base: *retry_base,
+                cap: (*retry_cap).max(*retry_base),
+                max_attempts: *retry_max_attempts,
+                ..RetryPolicy::default()
+            };
+            serve(&cli, *poll_interval, retry).await?;
             return Ok(ExitCode::SUCCESS);
         }
         Command::Connection {
@@ -506,7 +524,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let backend = if cli.aws {
         Backend::Aws(sync_aws::runtime::Deployment::from_env().await?)
     } else {
-        Backend::Local(open(&cli)?)
+        Backend::Local(open(&cli, EngineSettings::default())?)
     };
     let engine = backend.engine();
     let store = engine.store().as_ref();
@@ -776,13 +794,19 @@ pub fn progress_name(cursor: &str) -> String {
     }
 }
 
-async fn serve(cli: &Cli, poll_interval: Duration) -> anyhow::Result<()> {
+async fn serve(cli: &Cli, poll_interval: Duration, retry: RetryPolicy) -> anyhow::Result<()> {
     if cli.secrets.is_none() {
         eprintln!(
             "warning: no --secrets file: webhooks will be answered 503 and polls will fail until one is given"
         );
     }
-    let service = open(cli)?;
+    let service = open(
+        cli,
+        EngineSettings {
+            retry,
+            ..EngineSettings::default()
+        },
+    )?;
     let listener = tokio::net::TcpListener::bind(cli.listen)
         .await
         .with_context(|| format!("binding {}", cli.listen))?;

@@ -47,7 +47,7 @@ pub use clock::{Clock, format_timestamp, parse_intacct_datetime};
 pub use seed::SeedSpec;
 pub use server::GATEWAY_PATH;
 pub use state::{
-    BadLoginMode, Credentials, Settings, SettingsPatch, SummaryFrequency, TimeoutMode,
+    BadLoginMode, Credentials, FaultCounts, Settings, SettingsPatch, SummaryFrequency, TimeoutMode,
 };
 pub use store::{Application, Fields, ObjectKind, Record, RecordNo};
 
@@ -296,11 +296,31 @@ impl IntacctHandle {
         self.0.lock().function_calls.clone()
     }
 
-    /// Zero the request counters (between phases of a test).
+    /// Faults injected (throttles, 5xx, lost answers) and concurrency refusals so far.
+    pub fn fault_counts(&self) -> FaultCounts {
+        self.0.lock().faults
+    }
+
+    /// Zero the request and fault counters (between phases of a test).
     pub fn reset_counters(&self) {
         let mut state = self.0.lock();
         state.requests_total = 0;
         state.function_calls.clear();
+        state.faults = FaultCounts::default();
+    }
+
+    /// Run one gateway function (its XML element, e.g. `<create_sotransaction>…`) as the API user
+    /// would, in-process: no session, no faults, no concurrency slot, same validation and effects
+    /// (PRRECORDKEY links, balances, payment applications). Returns the function's `<key>`.
+    pub fn execute(&self, function: &str) -> Result<Option<String>, String> {
+        let now = self.0.clock.now();
+        let auth = functions::AuthInfo {
+            userid: self.0.credentials.user_id.clone(),
+            companyid: self.0.credentials.company_id.clone(),
+            locationid: String::new(),
+        };
+        let mut state = self.0.lock();
+        seed::run(&mut state, &auth, now, "handle", function).map_err(|e| e.to_string())
     }
 
     /// Forget every session (as if Intacct logged everyone out).

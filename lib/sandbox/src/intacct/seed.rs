@@ -29,7 +29,7 @@ pub struct SeedError {
     detail: String,
 }
 
-fn run(
+pub(super) fn run(
     state: &mut State,
     auth: &AuthInfo,
     now: NaiveDateTime,

@@ -302,12 +302,22 @@ async fn gateway(AxumState(shared): AxumState<Arc<Shared>>, body: String) -> Res
     )
     .await
     else {
+        shared.lock().faults.over_concurrency_limit += 1;
         return too_many_operations();
     };
     if settings.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(settings.latency_ms)).await;
     }
     let fault = shared.faults.draw(&settings);
+    {
+        let counts = &mut shared.lock().faults;
+        match fault {
+            Fault::Throttle => counts.throttled += 1,
+            Fault::ServerError(_) => counts.server_errors += 1,
+            Fault::Timeout => counts.lost_answers += 1,
+            Fault::None => {}
+        }
+    }
     match fault {
         Fault::Throttle => return too_many_operations(),
         Fault::ServerError(code) => {
@@ -486,6 +496,7 @@ async fn admin_state(AxumState(shared): AxumState<Arc<Shared>>) -> Json<serde_js
         "records": counts,
         "requests_total": state.requests_total,
         "function_calls": state.function_calls,
+        "faults": state.faults,
         "sessions": state.sessions.len(),
     }))
 }

@@ -213,6 +213,19 @@ pub struct ResultSet {
     pub expires_at: NaiveDateTime,
 }
 
+/// Faults the gateway injected or refused with, counted since start (or the last reset).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultCounts {
+    /// Requests answered `XMLGW_JPP0001` by the throttle dice (nothing ran).
+    pub throttled: u64,
+    /// Requests answered `XMLGW_JPP0001` because the company's concurrency limit was reached.
+    pub over_concurrency_limit: u64,
+    /// Requests answered HTTP 500/502/503 with an HTML page (nothing ran).
+    pub server_errors: u64,
+    /// Requests that ran but whose answer was lost (524 or a dropped connection).
+    pub lost_answers: u64,
+}
+
 /// Everything mutable behind the simulator's one lock.
 #[derive(Debug)]
 pub struct State {
@@ -228,6 +241,8 @@ pub struct State {
     pub requests_total: u64,
     /// Function calls received, by function name.
     pub function_calls: BTreeMap<String, u64>,
+    /// Injected faults and concurrency refusals.
+    pub faults: FaultCounts,
     /// Session ids and resultIds.
     pub id_rng: StdRng,
 }
@@ -242,6 +257,7 @@ impl State {
             result_sets: HashMap::new(),
             requests_total: 0,
             function_calls: BTreeMap::new(),
+            faults: FaultCounts::default(),
             id_rng: StdRng::seed_from_u64(seed ^ 0x05ee_d1d5),
         }
     }
