@@ -731,6 +731,11 @@ impl Engine {
                 "already imported"
             }));
         }
+        // The counter-entry Intacct adds when it reverses a payment: the reversal reaches
+        // Invoiced through the original, which the reversal marks reversed (and re-dates).
+        if text(pay, "PARENTPAYMENTKEY").is_some() {
+            return Ok(Imported::Skipped("the reversal entry of another payment"));
+        }
         // The sync's own write whose answer (or mapping) was lost: settle it, never import it.
         if let Some(invoiced_id) = text(pay, "DOCNUMBER").as_deref().and_then(written_from)
             && let OwnWrite::Adopted(mapping) = self
