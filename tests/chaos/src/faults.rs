@@ -120,6 +120,48 @@ pub struct FaultCounts {
     pub webhook_unanswered: u64,
     /// Events written by the Invoiced sandbox.
     pub invoiced_events: u64,
+    /// Deliveries that never got a 2xx: `event <id> (<type>): <status of each attempt>`.
+    pub failed_deliveries: Vec<String>,
+}
+
+/// The deliveries (an event, or its injected duplicate) of which no attempt got a 2xx.
+fn failed_deliveries(attempts: &[sandbox::invoiced::WebhookAttempt]) -> Vec<String> {
+    let mut by_delivery: std::collections::BTreeMap<
+        (i64, bool),
+        Vec<&sandbox::invoiced::WebhookAttempt>,
+    > = std::collections::BTreeMap::new();
+    for attempt in attempts {
+        by_delivery
+            .entry((attempt.event_id, attempt.duplicate))
+            .or_default()
+            .push(attempt);
+    }
+    by_delivery
+        .into_iter()
+        .filter(|(_, tries)| !tries.iter().any(|a| a.succeeded))
+        .map(|((event, duplicate), tries)| {
+            let first = tries[0].timestamp;
+            let statuses: Vec<String> = tries
+                .iter()
+                .map(|a| {
+                    let answer = match (a.status_code, &a.error) {
+                        (Some(code), _) => code.to_string(),
+                        (None, Some(e)) => {
+                            format!("no answer ({})", e.chars().take(60).collect::<String>())
+                        }
+                        (None, None) => "no answer".into(),
+                    };
+                    format!("+{}s {answer}", a.timestamp - first)
+                })
+                .collect();
+            format!(
+                "event {event}{} ({}): {}",
+                if duplicate { " (duplicate)" } else { "" },
+                tries[0].event_type,
+                statuses.join(", ")
+            )
+        })
+        .collect()
 }
 
 impl FaultCounts {
@@ -140,6 +182,7 @@ impl FaultCounts {
             webhook_accepted: attempts.iter().filter(|a| a.succeeded).count() as u64,
             webhook_unanswered: attempts.iter().filter(|a| a.status_code.is_none()).count() as u64,
             invoiced_events: invoiced.event_types().len() as u64,
+            failed_deliveries: failed_deliveries(&attempts),
         }
     }
 }

@@ -203,7 +203,8 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     let verdict = check::verdict(&snapshot);
     let injected = faults::FaultCounts::read(&world);
     world.syncd.stop();
-    let ok = verdict.ok() && quiet.reached;
+    // A webhook Invoiced disables is an outage, whatever the records say at the end.
+    let ok = verdict.ok() && quiet.reached && !quiet.webhook_disabled;
     let report = report::Report {
         seed: args.seed,
         max_events: args.events,

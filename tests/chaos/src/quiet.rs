@@ -69,16 +69,14 @@ fn oldest_poll(status: &Value) -> Option<DateTime<Utc>> {
     oldest
 }
 
-/// Waits until quiet or `timeout`; redelivers due webhook retries at once (they would come
-/// anyway, later).
+/// Waits until quiet or `timeout`. Webhook redeliveries keep their schedule: hurrying them
+/// would squeeze a delivery's retries into less time than a dead process's claim on its event
+/// takes to lapse, and the sandbox would disable the webhook as Invoiced does.
 pub async fn wait(world: &World, timeout: Duration) -> anyhow::Result<Quiet> {
     let started = Instant::now();
     let invoiced = world.invoiced.handle();
     let mut mark: Option<(DateTime<Utc>, Activity)> = None;
     loop {
-        if invoiced.pending_webhooks() > 0 {
-            invoiced.flush_webhooks().await;
-        }
         let status = world.syncd.status().await.context("reading syncd status")?;
         let now = Utc::now();
         let busy = !idle(&status) || invoiced.pending_webhooks() > 0;

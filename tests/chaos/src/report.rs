@@ -172,6 +172,16 @@ impl Report<'_> {
         for (what, value) in rows {
             let _ = writeln!(out, "{what:<20} {value}");
         }
+        if !self.injected.failed_deliveries.is_empty() {
+            let _ = writeln!(
+                out,
+                "Never delivered     {} deliveries got no 2xx on any attempt:",
+                self.injected.failed_deliveries.len()
+            );
+            for line in self.injected.failed_deliveries.iter().take(SHOWN) {
+                let _ = writeln!(out, "                     {line}");
+            }
+        }
         let _ = writeln!(
             out,
             "\n{:<6} {:>7} {:>7}  CHECK",

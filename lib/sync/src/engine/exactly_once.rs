@@ -28,7 +28,9 @@ use std::time::Duration;
 use super::gateway::{CallError, WriteFailure, call_id, intacct_failure};
 use super::{Connection, Engine};
 use crate::model::{IntentKey, IntentState, RecordLocator, WriteIntent};
-use crate::ports::StoreError;
+use crate::ports::{Clock, Store, StoreError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Code of a write another function is working on at the same moment.
 pub const INTENT_RACE: &str = "SYNC_INTENT_RACE";
@@ -118,6 +120,9 @@ pub(crate) enum Marker {
 
 /// An intent this function holds the claim on.
 struct Held {
+    /// Hands the claim over to a short grace period if this function is dropped before it
+    /// settles (see [`AbandonOnDrop`]).
+    guard: AbandonOnDrop,
     /// As stored after the claim: the version to settle from.
     intent: WriteIntent,
     /// A request of the current generation may have taken effect.
@@ -125,6 +130,50 @@ struct Held {
     /// The generation ran but its record was not found: a fresh probe decides whether to open
     /// a new generation.
     reopen: bool,
+}
+
+/// If the future holding a claim is dropped before it settles (a webhook's deadline, a caller
+/// that hung up), the claim is not left to lapse after `intent_claim_ttl`: it is cut to a short
+/// grace period, long enough for a request already on its way to finish in Intacct, after
+/// which the next attempt probes for the record as after any unknown outcome.
+struct AbandonOnDrop {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    claimed: WriteIntent,
+    grace: Duration,
+    armed: AtomicBool,
+}
+
+impl AbandonOnDrop {
+    fn disarm(&self) {
+        self.armed.store(false, Ordering::SeqCst);
+    }
+}
+
+impl Drop for AbandonOnDrop {
+    fn drop(&mut self) {
+        if !self.armed.load(Ordering::SeqCst) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (store, clock, claimed, grace) = (
+            self.store.clone(),
+            self.clock.clone(),
+            self.claimed.clone(),
+            self.grace,
+        );
+        runtime.spawn(async move {
+            let now = clock.now();
+            let until = now + chrono_duration(grace);
+            let lapsing = IntentState::claimed("abandoned", until);
+            // Conditional on the claim's version: a no-op if anyone moved it since.
+            let _ = store
+                .transition_intent(&claimed, lapsing, claimed.generation, now)
+                .await;
+        });
+    }
 }
 
 /// The result of trying to claim an intent.
@@ -284,6 +333,7 @@ impl Engine {
         state: IntentState,
         failure: Option<WriteFailure>,
     ) -> Result<CreateFate, WriteFailure> {
+        held.guard.disarm();
         let stored = match self
             .store
             .transition_intent(
@@ -401,6 +451,7 @@ impl Engine {
                 .await?;
             if stored.state == mine {
                 return Ok(Claim::Held(Held {
+                    guard: self.abandon_on_drop(&stored),
                     intent: stored,
                     maybe_applied: false,
                     reopen: false,
@@ -434,6 +485,7 @@ impl Engine {
             {
                 Ok(intent) => {
                     return Ok(Claim::Held(Held {
+                        guard: self.abandon_on_drop(&intent),
                         intent,
                         maybe_applied,
                         reopen,
@@ -449,6 +501,16 @@ impl Engine {
             message: format!("write {} keeps changing hands", key.control_id(0)),
             delay: self.settings.retry.floor,
         }))
+    }
+
+    fn abandon_on_drop(&self, claimed: &WriteIntent) -> AbandonOnDrop {
+        AbandonOnDrop {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            claimed: claimed.clone(),
+            grace: self.settings.abandoned_claim_grace,
+            armed: AtomicBool::new(true),
+        }
     }
 
     /// How long to wait for a claim someone else holds: briefly while it is young (its holder
@@ -606,6 +668,7 @@ impl Engine {
         generation: u32,
         result: Result<String, WriteFailure>,
     ) -> Result<String, WriteFailure> {
+        held.guard.disarm();
         match self
             .store
             .transition_intent(&held.intent, state, generation, self.clock.now())

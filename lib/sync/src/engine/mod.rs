@@ -44,6 +44,10 @@ pub struct EngineSettings {
     /// request timeouts of 120 s plus the lease waits), so a claim never lapses under a live
     /// request; meanwhile other deliveries of the same record wait.
     pub intent_claim_ttl: Duration,
+    /// How long the claim of a write whose function was dropped mid-attempt (a deadline, a
+    /// caller that hung up) still holds, so a request already sent can finish in Intacct
+    /// before the next attempt probes for it.
+    pub abandoned_claim_grace: Duration,
     /// How long a write waits in place for another function's young claim on the same record
     /// to settle before it queues itself to look again later.
     pub intent_wait: Duration,
@@ -63,6 +67,7 @@ impl Default for EngineSettings {
             event_memory: Duration::from_secs(72 * 3600),
             intent_claim_ttl: Duration::from_secs(300),
             intent_wait: Duration::from_secs(3),
+            abandoned_claim_grace: Duration::from_secs(30),
             event_claim_ttl: Duration::from_secs(60),
             instance: format!("engine-{}", std::process::id()),
         }

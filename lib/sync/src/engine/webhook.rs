@@ -144,6 +144,15 @@ impl Engine {
             }
             Err(e) => return unavailable(&id, &EngineError::Store(e)),
         }
+        // If this handler is dropped before it settles (the caller hung up, a deadline), the
+        // claim is given back rather than left to lapse, so the redelivery is handled at once.
+        let mut guard = ClaimGuard {
+            store: self.store.clone(),
+            connection: id.clone(),
+            event_id: event_id.clone(),
+            holder: holder.clone(),
+            armed: true,
+        };
         let object_id = event
             .get("data")
             .and_then(|d| d.get("object"))
@@ -159,6 +168,7 @@ impl Engine {
                 Ok(outcome) => WebhookReply::new(200, describe(&event_id, &outcome)),
                 Err(e) => {
                     // Nothing durable: free the event so Invoiced's redelivery is handled at once.
+                    guard.armed = false;
                     if let Err(release) = self.store.release_event(&id, &event_id, &holder).await {
                         tracing::warn!(connection = %id, error = %release, "could not release webhook event; its claim lapses on its own");
                     }
@@ -166,6 +176,7 @@ impl Engine {
                 }
             },
         };
+        guard.armed = false;
         let remember_until = now + to_chrono(self.settings.event_memory);
         if let Err(e) = self
             .store
@@ -209,6 +220,37 @@ fn unavailable(id: &ConnectionId, error: &EngineError) -> WebhookReply {
         503,
         json!({"error": "could not record the outcome; redeliver"}),
     )
+}
+
+/// Gives a webhook event's claim back when its handler is dropped before settling it.
+struct ClaimGuard {
+    store: std::sync::Arc<dyn crate::ports::Store>,
+    connection: ConnectionId,
+    event_id: String,
+    holder: String,
+    armed: bool,
+}
+
+impl Drop for ClaimGuard {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let store = self.store.clone();
+        let (connection, event_id, holder) = (
+            self.connection.clone(),
+            std::mem::take(&mut self.event_id),
+            std::mem::take(&mut self.holder),
+        );
+        runtime.spawn(async move {
+            if let Err(e) = store.release_event(&connection, &event_id, &holder).await {
+                tracing::warn!(connection = %connection, error = %e, "could not release an abandoned webhook event; its claim lapses on its own");
+            }
+        });
+    }
 }
 
 fn to_chrono(d: Duration) -> chrono::Duration {

@@ -212,6 +212,8 @@ impl<S: ?Sized + Store> World<S> {
         let queue = Arc::new(MemoryQueue::new());
         let settings = EngineSettings {
             lease_wait: std::time::Duration::from_secs(2),
+            // The sandboxes answer in milliseconds: a dropped write's request is long over by then.
+            abandoned_claim_grace: std::time::Duration::from_millis(500),
             ..EngineSettings::default()
         };
         let engine = Engine::new(

@@ -1136,3 +1136,57 @@ pub async fn a_stream_read_error_is_resolved_when_a_later_poll_reads_the_stream_
             .collect::<Vec<_>>()
     );
 }
+
+// ---- 8. a delivery cut off mid-write ------------------------------------------------------------
+
+/// A webhook handler dropped mid-write (the caller hung up) gives its event back: the next
+/// delivery of the event is handled at once instead of being refused as "in progress" until the
+/// claim lapses, and the payment still reaches Intacct once.
+pub async fn a_delivery_cut_off_mid_write_gives_its_event_back(store: StoreKind) {
+    let world = world_on(store).await;
+    let acme = customer(&world, "CUST-CO", "Cut Off").await;
+    let inv = invoice(
+        &world,
+        &acme,
+        "INV-CO",
+        false,
+        vec![line("Work", dec!(1), dec!(30), Metadata::new())],
+    )
+    .await;
+    world.deliver_new_events().await;
+    let paid = payment(&world, &acme, dec!(30), "usd", vec![pays(&inv, dec!(30))]).await;
+    let created = event_about(
+        &world.invoiced.handle().list_json(Kind::Event),
+        "payment.created",
+        paid.id.get(),
+    );
+    // Intacct is slow: the first delivery is still writing when its caller gives up.
+    world.intacct.handle.set_latency_ms(1_500);
+    let (body, signature) = world.signed(&created);
+    let cut = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        world
+            .engine
+            .handle_webhook(world.conn.as_str(), Some(&signature), &body),
+    )
+    .await;
+    assert!(cut.is_err(), "precondition: the first delivery was cut off");
+    // Let the dropped handler's releases run and the write's grace pass, then redeliver.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    world.intacct.handle.set_latency_ms(0);
+    let again = world.deliver(&created).await;
+    assert_ne!(
+        status_of(&again),
+        "in_progress",
+        "the cut-off delivery still held event {}: {:?}",
+        created["id"],
+        again.body
+    );
+    world.drain_until_quiet(20, 1).await;
+    assert_eq!(
+        ar_payments_for(&world, paid.id.get()).len(),
+        1,
+        "payment {} reached Intacct once",
+        paid.id
+    );
+}
