@@ -47,4 +47,5 @@ on_both_stores!(
     a_customer_error_is_resolved_when_an_invoice_brings_the_customer_to_intacct,
     a_stream_read_error_is_resolved_when_a_later_poll_reads_the_stream_to_the_end,
     a_delivery_cut_off_mid_write_gives_its_event_back,
+    a_payment_overtaking_a_pending_reversal_waits_for_it,
 );

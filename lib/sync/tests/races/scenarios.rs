@@ -1190,3 +1190,66 @@ pub async fn a_delivery_cut_off_mid_write_gives_its_event_back(store: StoreKind)
         paid.id
     );
 }
+
+// ---- 9. a payment overtaking the reversal it depends on ----------------------------------------
+
+/// A payment made in Invoiced after another payment of the same invoice was voided can reach
+/// Intacct before that void's reversal (throttling reorders writes). Intacct then refuses it:
+/// the invoice has nothing open yet. It must wait for the reversal, not end as an error.
+pub async fn a_payment_overtaking_a_pending_reversal_waits_for_it(store: StoreKind) {
+    let world = world_on(store).await;
+    let acme = customer(&world, "CUST-OT", "Overtaken").await;
+    let inv = invoice(
+        &world,
+        &acme,
+        "INV-OT",
+        false,
+        vec![line("Work", dec!(1), dec!(100), Metadata::new())],
+    )
+    .await;
+    let first = payment(&world, &acme, dec!(100), "usd", vec![pays(&inv, dec!(100))]).await;
+    world.deliver_new_events().await;
+    world
+        .api
+        .payments()
+        .void(first.id)
+        .await
+        .expect("voided in Invoiced");
+    let void_events = world.new_events();
+    let second = payment(&world, &acme, dec!(100), "usd", vec![pays(&inv, dec!(100))]).await;
+    // The second payment's events arrive first; the void's come later.
+    let second_events: Vec<Value> = world
+        .new_events()
+        .into_iter()
+        .filter(|e| !void_events.iter().any(|v| v["id"] == e["id"]))
+        .collect();
+    for event in &second_events {
+        world.deliver(event).await;
+    }
+    for event in &void_events {
+        world.deliver(event).await;
+    }
+    world.drain_until_quiet(20, 1).await;
+
+    let live_second = ar_payments_for(&world, second.id.get())
+        .into_iter()
+        .filter(live)
+        .count();
+    let live_first = ar_payments_for(&world, first.id.get())
+        .into_iter()
+        .filter(live)
+        .count();
+    let due = world
+        .intacct_records(ObjectKind::ArInvoice)
+        .into_iter()
+        .find(|r| r.get("RECORDID") == Some("INV-OT"))
+        .map(|r| r.money("TOTALDUE"));
+    let errors = describe_errors(&world.open_errors().await);
+    assert!(
+        live_first == 0 && live_second == 1 && due == Some(dec!(0)) && errors.is_empty(),
+        "after payment {} was voided and payment {} overtook its reversal: {live_first} live AR \
+         payment(s) of the first, {live_second} of the second, INV-OT due {due:?} in Intacct; {errors:?}",
+        first.id,
+        second.id
+    );
+}

@@ -65,6 +65,34 @@ fn ref_id(payment: &Payment) -> String {
     }
 }
 
+/// Code of a payment Intacct refused because it applies more than an invoice (or a credit)
+/// has open right now.
+pub const APPLIED_MORE_THAN_OPEN: &str = "SYNC_APPLIED_MORE_THAN_OPEN";
+
+/// Intacct refuses an application larger than what is open on the document *now*. In Invoiced
+/// the money is open (it accepted the payment), so another write to the same document is on
+/// its way: typically the reversal of a payment voided just before this one was made, delayed
+/// by throttling. Retried with backoff like a throttle, and an error only when the attempts
+/// run out.
+fn over_application_waits(failure: WriteFailure) -> WriteFailure {
+    match failure {
+        WriteFailure::Operator { message, .. } if is_over_application(&message) => {
+            WriteFailure::Retry {
+                code: APPLIED_MORE_THAN_OPEN.into(),
+                message,
+            }
+        }
+        other => other,
+    }
+}
+
+/// Intacct's texts for an application above the open amount (its error number is the
+/// business-logic catch-all, so the text decides).
+fn is_over_application(message: &str) -> bool {
+    let text = message.to_lowercase();
+    text.contains("exceeds") && (text.contains("amount due") || text.contains("available credit"))
+}
+
 /// The Invoiced payment an AR payment's DOCNUMBER says the sync wrote it from: the inverse of
 /// [`ref_id`].
 pub(crate) fn written_from(docnumber: &str) -> Option<PaymentId> {
@@ -143,7 +171,8 @@ impl Engine {
         let customer_id = self.intacct_customer_id(conn, customer).await?;
         let key = self
             .post_payment(conn, &payment, &customer_id, plan)
-            .await?;
+            .await
+            .map_err(over_application_waits)?;
         self.record_written(
             conn,
             Link {
@@ -469,6 +498,30 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_application_above_what_is_open_now_is_retried() {
+        let refused = WriteFailure::Operator {
+            code: "INTACCT_FUNCTION_FAILED".into(),
+            message: "Intacct create_arpayment (c-1) Failure: BL01001973 The amount 494.35 \
+                      applied to invoice 1611 exceeds its amount due 0.00."
+                .into(),
+            fix: String::new(),
+        };
+        assert!(matches!(
+            over_application_waits(refused),
+            WriteFailure::Retry { code, .. } if code == APPLIED_MORE_THAN_OPEN
+        ));
+        let other = WriteFailure::Operator {
+            code: "INTACCT_FUNCTION_FAILED".into(),
+            message: "BL01001973 Invalid customer".into(),
+            fix: String::new(),
+        };
+        assert!(matches!(
+            over_application_waits(other),
+            WriteFailure::Operator { .. }
+        ));
+    }
 
     #[test]
     fn the_payment_a_docnumber_names_is_read_back() {
