@@ -462,6 +462,60 @@ async fn a_read_error_is_retried_by_importing_that_one_record_again() {
     assert_eq!(after.status, sync_engine::model::ErrorStatus::Resolved);
 }
 
+/// A retry of an invoice's read error that fails again (Intacct throttling) stays that
+/// invoice's one error: it is not filed under the customer stream as a second error.
+#[tokio::test]
+async fn a_failed_retry_of_a_read_error_stays_the_same_error() {
+    let world = World::start_with(
+        seeded(SeedSpec {
+            customers: 1,
+            invoices: 1,
+            returns: 0,
+            payments: 0,
+        }),
+        |_| {},
+    )
+    .await;
+    let doc = world
+        .intacct_records(ObjectKind::SoDocument)
+        .pop()
+        .expect("seeded invoice");
+    let ghost: Fields = [("CUSTVENDID".to_owned(), "GHOST".to_owned())]
+        .into_iter()
+        .collect();
+    world
+        .intacct
+        .handle
+        .overwrite_fields(ObjectKind::SoDocument, doc.recordno, ghost);
+    world.engine.poll(&world.conn, None).await.expect("poll");
+    use sync_engine::ports::ReconciliationStore;
+    let errors = world
+        .store
+        .list_errors(&world.conn, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let original = errors[0].clone();
+
+    world.intacct.handle.set_fault_rates(1.0, 0.0, 0.0);
+    sync_engine::operator::retry_error(&world.engine, &world.conn, &original.id)
+        .await
+        .expect("retry");
+    let after = world
+        .store
+        .list_errors(&world.conn, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        after.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+        vec![original.id.as_str()],
+        "the failed retry is the same error: {after:?}"
+    );
+    assert_eq!(after[0].attempts, original.attempts + 1);
+    assert_eq!(after[0].status, sync_engine::model::ErrorStatus::Open);
+    assert_eq!(after[0].code, "INTACCT_THROTTLED");
+}
+
 #[tokio::test]
 async fn a_payment_reversed_in_intacct_is_voided_in_invoiced_and_not_reversed_twice() {
     let world = World::start(|_| {}).await;

@@ -265,7 +265,9 @@ impl Engine {
         let query = intacct::functions::Query::new(object, fields)
             .filter(Filter::eq("RECORDNO", intacct_key))
             .page_size(2);
-        let fallback_stream = Stream::Customers;
+        // Until the record is read, its document type is unknown; errors are filed by its
+        // record type, which is all their id holds.
+        let fallback_stream = stream_of(record_type, String::new());
         let rows = match self.call_intacct(&conn, &Request::read(query)).await {
             Ok(response) => match response
                 .results()
@@ -293,25 +295,14 @@ impl Engine {
         };
         let Some(first) = rows.first() else {
             // Gone from Intacct: nothing left to import, nothing left to fix.
-            let stream = match record_type {
-                RecordType::Customer => Stream::Customers,
-                RecordType::Payment => Stream::Payments,
-                _ => Stream::Documents {
-                    doc_type: String::new(),
-                    target: record_type,
-                },
-            };
-            self.resolve_read_error(&conn, &stream, intacct_key).await?;
+            self.resolve_read_error(&conn, &fallback_stream, intacct_key)
+                .await?;
             return Ok(false);
         };
-        let stream = match record_type {
-            RecordType::Customer => Stream::Customers,
-            RecordType::Payment => Stream::Payments,
-            _ => Stream::Documents {
-                doc_type: first.get("DOCPARID").unwrap_or_default().to_owned(),
-                target: record_type,
-            },
-        };
+        let stream = stream_of(
+            record_type,
+            first.get("DOCPARID").unwrap_or_default().to_owned(),
+        );
         let outcome = async {
             let mut full = self.hydrate(&conn, &stream, rows).await?;
             let customers = self.page_customers(&conn, &stream, &full).await?;
@@ -703,6 +694,15 @@ impl Engine {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// The stream records of a type come from (`doc_type` for Order Entry documents).
+fn stream_of(record_type: RecordType, doc_type: String) -> Stream {
+    match record_type {
+        RecordType::Customer => Stream::Customers,
+        RecordType::Payment => Stream::Payments,
+        target => Stream::Documents { doc_type, target },
     }
 }
 
