@@ -9,6 +9,7 @@ mod exactly_once;
 mod gateway;
 mod outcome;
 pub mod read;
+mod records;
 pub mod webhook;
 pub(crate) mod write;
 

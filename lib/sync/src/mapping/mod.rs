@@ -1,3 +1,7 @@
 //! Pure mapping rules between the two systems' records, one module per concern.
 
+pub mod identity;
+pub mod intacct_rows;
 pub mod lines;
+pub mod matching;
+pub mod to_invoiced;

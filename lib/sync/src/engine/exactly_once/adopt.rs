@@ -5,7 +5,7 @@ use super::super::Engine;
 use super::super::gateway::WriteFailure;
 use super::claim::CLAIM_ROUNDS;
 use super::{DUPLICATE_CONTROL_ID, INTENT_RACE, succeeded};
-use crate::model::{IntentKey, IntentState};
+use crate::model::{IntentKey, IntentState, WriteIntent};
 use crate::ports::StoreError;
 
 /// What the read side learns from a record in Intacct that carries a write's identifiers.
@@ -97,5 +97,39 @@ impl Engine {
             code: INTENT_RACE.into(),
             message: format!("write {} keeps changing hands", key.control_id(0)),
         })
+    }
+
+    /// Records the write `key` as done on `found` although the sync did not make it (a payment
+    /// reversed in Intacct by a person): the sync then never makes it itself. A reversal of ours
+    /// in flight, or one that failed, is overtaken: Intacct shows the result, and a racing
+    /// holder's settle finds this success.
+    pub(crate) async fn settle_as_done_elsewhere(
+        &self,
+        key: IntentKey,
+        found: &str,
+    ) -> Result<(), WriteFailure> {
+        let now = self.clock.now();
+        let intent = self
+            .store
+            .begin_intent(&WriteIntent {
+                key,
+                generation: 0,
+                state: succeeded(found),
+                version: 1,
+                updated_at: now,
+                locator: None,
+            })
+            .await?;
+        if matches!(intent.state, IntentState::Succeeded { .. }) {
+            return Ok(());
+        }
+        match self
+            .store
+            .transition_intent(&intent, succeeded(found), intent.generation, now)
+            .await
+        {
+            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 }

@@ -6,10 +6,14 @@
 //! ordered by it, so they get a pass of their own keyed by RECORDNO alone.
 
 use chrono::NaiveDateTime;
+use intacct::Record;
 use intacct::functions::{Filter, Query, SortDirection};
 use intacct::types::format_us_datetime;
 
 use crate::model::KeysetPosition;
+
+/// The fields a keyset scan reads: the row's key and its position.
+pub const KEYSET_FIELDS: [&str; 2] = ["RECORDNO", "WHENMODIFIED"];
 
 /// Rows per keyset page (the `query` function allows up to 2,000; 1,000 keeps a page's response
 /// around 2 MB for wide objects).
@@ -81,6 +85,26 @@ pub fn page_query(
         query = query.order_by("WHENMODIFIED", SortDirection::Ascending);
     }
     query.order_by("RECORDNO", SortDirection::Ascending)
+}
+
+/// Where a scanned row sits in the pass's order.
+pub fn position(row: &Record, pass: Pass) -> KeysetPosition {
+    let record_no = row
+        .non_empty("RECORDNO")
+        .and_then(|k| k.parse().ok())
+        .unwrap_or_default();
+    let when_modified = if pass != Pass::Modified {
+        NaiveDateTime::MIN
+    } else {
+        row.datetime("WHENMODIFIED")
+            .ok()
+            .flatten()
+            .unwrap_or(NaiveDateTime::MIN)
+    };
+    KeysetPosition {
+        when_modified,
+        record_no,
+    }
 }
 
 #[cfg(test)]

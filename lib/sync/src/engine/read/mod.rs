@@ -20,11 +20,12 @@ use std::time::Instant;
 use super::gateway::{CallError, WriteFailure, intacct_failure};
 use super::{Connection, Engine, EngineError};
 use crate::config::{ConnectionConfig, ConnectionId, CustomerSource, RecordType};
+use crate::mapping::intacct_rows::{CUSTOMER_FIELDS, DOCUMENT_TYPE_FIELD, record_no};
 use crate::model::{
     CursorState, Direction, ErrorStatus, KeysetPosition, NewReconciliationError, Operation,
     ReconciliationError,
 };
-use keyset::{PAGE_SIZE, Pass, page_query, rewind};
+use keyset::{KEYSET_FIELDS, PAGE_SIZE, Pass, page_query, position, rewind};
 
 /// Keys per `read` call (Intacct's limit).
 const READ_KEYS: usize = 100;
@@ -77,7 +78,9 @@ impl Stream {
     fn extra_filter(&self) -> Option<Filter> {
         match self {
             Stream::Customers => None,
-            Stream::Documents { doc_type, .. } => Some(Filter::eq("DOCPARID", doc_type.clone())),
+            Stream::Documents { doc_type, .. } => {
+                Some(Filter::eq(DOCUMENT_TYPE_FIELD, doc_type.clone()))
+            }
             Stream::Payments => None,
         }
     }
@@ -255,15 +258,16 @@ impl Engine {
     ) -> Result<bool, EngineError> {
         let conn = self.connection(id).await?;
         let (object, fields): (&str, Vec<&str>) = match record_type {
-            RecordType::Customer => ("CUSTOMER", import::CUSTOMER_FIELDS.to_vec()),
-            RecordType::Invoice | RecordType::CreditNote => {
-                ("SODOCUMENT", vec!["RECORDNO", "WHENMODIFIED", "DOCPARID"])
-            }
-            RecordType::Payment => ("ARPYMT", vec!["RECORDNO", "WHENMODIFIED"]),
+            RecordType::Customer => ("CUSTOMER", CUSTOMER_FIELDS.to_vec()),
+            RecordType::Invoice | RecordType::CreditNote => (
+                "SODOCUMENT",
+                [&KEYSET_FIELDS[..], &[DOCUMENT_TYPE_FIELD]].concat(),
+            ),
+            RecordType::Payment => ("ARPYMT", KEYSET_FIELDS.to_vec()),
             RecordType::ConvenienceFee => return Ok(false),
         };
         let query = intacct::functions::Query::new(object, fields)
-            .filter(Filter::eq("RECORDNO", intacct_key))
+            .filter(Filter::eq(KEYSET_FIELDS[0], intacct_key))
             .page_size(2);
         // Until the record is read, its document type is unknown; errors are filed by its
         // record type, which is all their id holds.
@@ -301,7 +305,10 @@ impl Engine {
         };
         let stream = stream_of(
             record_type,
-            first.get("DOCPARID").unwrap_or_default().to_owned(),
+            first
+                .get(DOCUMENT_TYPE_FIELD)
+                .unwrap_or_default()
+                .to_owned(),
         );
         let outcome = async {
             let mut full = self.hydrate(&conn, &stream, rows).await?;
@@ -451,7 +458,7 @@ impl Engine {
             let scanned: Vec<(String, KeysetPosition)> = rows
                 .iter()
                 .map(|row| {
-                    let key = row.non_empty("RECORDNO").unwrap_or_default().to_owned();
+                    let key = record_no(row).unwrap_or_default();
                     (key, position(row, pass))
                 })
                 .collect();
@@ -581,7 +588,7 @@ impl Engine {
         let by_key = |records: Vec<Record>| -> HashMap<String, Record> {
             records
                 .into_iter()
-                .filter_map(|r| r.non_empty("RECORDNO").map(str::to_owned).map(|k| (k, r)))
+                .filter_map(|r| record_no(&r).map(|k| (k, r)))
                 .collect()
         };
         let doc_type = match stream {
@@ -589,10 +596,7 @@ impl Engine {
             Stream::Documents { doc_type, .. } => Some(doc_type.clone()),
             Stream::Payments => None,
         };
-        let keys: Vec<String> = rows
-            .iter()
-            .filter_map(|r| r.non_empty("RECORDNO").map(str::to_owned))
-            .collect();
+        let keys: Vec<String> = rows.iter().filter_map(record_no).collect();
         let mut full = HashMap::with_capacity(keys.len());
         for chunk in keys.chunks(READ_KEYS) {
             let mut read = Read::new(stream.object(), chunk.iter().cloned());
@@ -714,27 +718,8 @@ fn stream_error_key(stream: &Stream) -> String {
 /// Fields read by the keyset scan.
 fn scan_fields(stream: &Stream) -> Vec<&'static str> {
     match stream {
-        Stream::Customers => import::CUSTOMER_FIELDS.to_vec(),
-        Stream::Documents { .. } | Stream::Payments => vec!["RECORDNO", "WHENMODIFIED"],
-    }
-}
-
-fn position(row: &Record, pass: Pass) -> KeysetPosition {
-    let record_no = row
-        .non_empty("RECORDNO")
-        .and_then(|k| k.parse().ok())
-        .unwrap_or_default();
-    let when_modified = if pass != Pass::Modified {
-        NaiveDateTime::MIN
-    } else {
-        row.datetime("WHENMODIFIED")
-            .ok()
-            .flatten()
-            .unwrap_or(NaiveDateTime::MIN)
-    };
-    KeysetPosition {
-        when_modified,
-        record_no,
+        Stream::Customers => CUSTOMER_FIELDS.to_vec(),
+        Stream::Documents { .. } | Stream::Payments => KEYSET_FIELDS.to_vec(),
     }
 }
 

@@ -16,21 +16,10 @@ use super::super::gateway::{
 };
 use super::super::{Connection, Engine, Outcome};
 use super::{IMPORTED_MARKER, Link, invoiced_failure, parse_id, skipped};
-use crate::config::{CustomerMatching, CustomerSource, RecordType};
+use crate::config::{CustomerSource, RecordType};
+use crate::mapping::identity::customer_number;
+use crate::mapping::matching::{MatchKey, match_keys, single};
 use crate::model::{IntentKey, Mapping, Operation, Origin, WorkItem};
-
-/// What the CUSTOMERID of an unnumbered Invoiced customer starts with (then its id).
-pub(crate) const UNNUMBERED_PREFIX: &str = "INVD-";
-
-/// The Intacct CUSTOMERID of an Invoiced customer: its number, or a stable stand-in when the
-/// account does not number customers.
-pub(crate) fn customer_number(customer: &Customer) -> String {
-    customer
-        .number
-        .clone()
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| format!("{UNNUMBERED_PREFIX}{}", customer.id))
-}
 
 /// How a customer created with CUSTOMERID `number` is found.
 pub(crate) fn customer_locator(number: &str) -> crate::model::RecordLocator {
@@ -271,28 +260,20 @@ impl Engine {
         Ok((record_no, number))
     }
 
-    /// Finds an existing Intacct customer by the connection's rule: (RECORDNO, CUSTOMERID).
+    /// Finds an existing Intacct customer by the connection's matching rule
+    /// (`mapping::matching`, the same rule the read side applies in Invoiced):
+    /// (RECORDNO, CUSTOMERID).
     async fn match_customer(
         &self,
         conn: &Connection,
         customer: &Customer,
         number: &str,
     ) -> Result<Option<(String, String)>, WriteFailure> {
-        let matching = conn.config.customers.matching;
-        let mut filters = Vec::new();
-        if matches!(
-            matching,
-            CustomerMatching::AccountNumber | CustomerMatching::NameOrAccountNumber
-        ) {
-            filters.push(Filter::eq("CUSTOMERID", number));
-        }
-        if matches!(
-            matching,
-            CustomerMatching::Name | CustomerMatching::NameOrAccountNumber
-        ) {
-            filters.push(Filter::eq("NAME", customer.name.clone()));
-        }
-        for filter in filters {
+        for key in match_keys(conn.config.customers.matching) {
+            let filter = match key {
+                MatchKey::Number => Filter::eq("CUSTOMERID", number),
+                MatchKey::Name => Filter::eq("NAME", customer.name.clone()),
+            };
             let query = Query::new("CUSTOMER", ["RECORDNO", "CUSTOMERID"])
                 .filter(filter)
                 .page_size(2);
@@ -309,10 +290,9 @@ impl Engine {
             let rows = result
                 .data
                 .as_ref()
-                .map(|d| d.records.as_slice())
+                .map(|d| d.records.clone())
                 .unwrap_or_default();
-            // Two customers with one name is no match: linking either could be wrong.
-            if let [row] = rows
+            if let Some(row) = single(rows)
                 && let (Some(record_no), Some(id)) =
                     (row.non_empty("RECORDNO"), row.non_empty("CUSTOMERID"))
             {

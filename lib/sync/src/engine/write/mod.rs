@@ -7,8 +7,8 @@ mod customer;
 mod invoice;
 mod payment;
 
-pub(crate) use customer::{UNNUMBERED_PREFIX, customer_number};
-pub(crate) use payment::written_from;
+pub(crate) use super::records::{Link, invoiced_failure};
+pub(crate) use crate::mapping::identity::IMPORTED_MARKER;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use std::time::Duration;
@@ -18,10 +18,9 @@ use super::gateway::{WriteFailure, first_key, locator};
 use super::{Connection, Engine, EngineError, Outcome};
 use crate::config::RecordType;
 use crate::model::{
-    Dependency, Direction, ErrorStatus, IntentKey, Mapping, NewReconciliationError, Operation,
-    Origin, ReconciliationError, RecordLocator, RetryMessage, WorkItem,
+    Direction, IntentKey, NewReconciliationError, Operation, Origin, ReconciliationError,
+    RecordLocator, RetryMessage, WorkItem,
 };
-use crate::ports::{InvoicedError, StoreError};
 use crate::retry::RetryDecision;
 
 /// How long work for a paused connection waits before it is looked at again.
@@ -187,22 +186,6 @@ impl Engine {
         })
     }
 
-    /// Marks an open reconciliation error resolved: its record is in sync, by whatever path.
-    pub(crate) async fn resolve_error(
-        &self,
-        connection: &crate::config::ConnectionId,
-        id: &str,
-    ) -> Result<(), StoreError> {
-        if let Some(error) = self.store.get_error(connection, id).await?
-            && error.status == ErrorStatus::Open
-        {
-            self.store
-                .set_error_status(connection, id, ErrorStatus::Resolved, self.clock.now())
-                .await?;
-        }
-        Ok(())
-    }
-
     /// Creates a numbered document exactly once (probing by its number after a lost answer)
     /// and maps it; returns its Intacct key.
     pub(crate) async fn create_document(
@@ -277,57 +260,6 @@ impl Engine {
             }
         }
     }
-
-    /// Records the mapping of a record now in both systems and releases the work that waited
-    /// for it.
-    pub(crate) async fn record_written(
-        &self,
-        conn: &Connection,
-        link: Link<'_>,
-    ) -> Result<(), WriteFailure> {
-        let record_type = link.record_type;
-        let invoiced_id = link.invoiced_id;
-        let mapping = Mapping {
-            connection: conn.config.id.clone(),
-            record_type,
-            invoiced_id: invoiced_id.to_owned(),
-            intacct_key: link.intacct_key.to_owned(),
-            intacct_number: link.intacct_number,
-            origin: link.origin,
-            source_version: link.source_version,
-            updated_at: self.clock.now(),
-        };
-        match self.store.put_mapping(&mapping).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict(message)) => {
-                return Err(WriteFailure::Operator {
-                    code: "SYNC_MAPPING_CONFLICT".into(),
-                    message,
-                    fix: "Two records claim the same counterpart. Check which Intacct record \
-                          belongs to this Invoiced record; then retry."
-                        .into(),
-                });
-            }
-            Err(e) => return Err(e.into()),
-        }
-        // The record is in both systems now, however it got there (its own write, a document
-        // that created its customer, an import): its errors need no operator any more.
-        let connection = &conn.config.id;
-        let write_error = ReconciliationError::id_for(Direction::Write, record_type, invoiced_id);
-        self.resolve_error(connection, &write_error).await?;
-        let read_error =
-            ReconciliationError::id_for(Direction::Read, record_type, link.intacct_key);
-        self.resolve_error(connection, &read_error).await?;
-        let dependency = Dependency {
-            record_type,
-            invoiced_id: invoiced_id.to_owned(),
-        };
-        for waiting in self.store.take_parked(&conn.config.id, &dependency).await? {
-            self.requeue(waiting, "SYNC_DEPENDENCY_RELEASED", Duration::ZERO)
-                .await?;
-        }
-        Ok(())
-    }
 }
 
 /// How a document created with `number` is found: its RECORDID.
@@ -347,60 +279,6 @@ pub(crate) struct NewDocument<'a> {
     pub object: &'static str,
     /// The create function.
     pub function: intacct::Function,
-}
-
-/// A record now known to both systems.
-pub(crate) struct Link<'a> {
-    /// Record type.
-    pub record_type: RecordType,
-    /// Invoiced id.
-    pub invoiced_id: &'a str,
-    /// Intacct key.
-    pub intacct_key: &'a str,
-    /// Human-facing Intacct identifier.
-    pub intacct_number: Option<String>,
-    /// Where it was created.
-    pub origin: Origin,
-    /// WHENMODIFIED of the imported version (imports only).
-    pub source_version: Option<String>,
-}
-
-/// Metadata key every record imported from Intacct carries. The write path refuses to write
-/// such a record back even when its webhook overtakes the import's mapping (the import
-/// creates the Invoiced record first and records the mapping a moment later).
-pub(crate) const IMPORTED_MARKER: &str = "intacct_record_no";
-
-/// An Invoiced failure as a write failure.
-pub(crate) fn invoiced_failure(error: InvoicedError) -> WriteFailure {
-    match error {
-        InvoicedError::RateLimited(m) => WriteFailure::Retry {
-            code: "INVOICED_RATE_LIMITED".into(),
-            message: m,
-        },
-        InvoicedError::Unavailable(m) => WriteFailure::Retry {
-            code: "INVOICED_UNAVAILABLE".into(),
-            message: m,
-        },
-        InvoicedError::NotFound(m) => WriteFailure::Operator {
-            code: "INVOICED_NOT_FOUND".into(),
-            message: m,
-            fix: "The record no longer exists in Invoiced; ignore this error.".into(),
-        },
-        InvoicedError::Unauthorized(m) => WriteFailure::Operator {
-            code: "INVOICED_AUTH".into(),
-            message: m,
-            fix: "Invoiced refused the API key: set a valid key in the connection's secret, then retry."
-                .into(),
-        },
-        InvoicedError::Rejected { message, param } => WriteFailure::Operator {
-            code: "INVOICED_REJECTED".into(),
-            message: match param {
-                Some(p) => format!("{message} (parameter {p})"),
-                None => message,
-            },
-            fix: "Correct the record in Invoiced (or the connection settings), then retry.".into(),
-        },
-    }
 }
 
 /// Parses an Invoiced id of a work item.

@@ -25,6 +25,7 @@ use super::{
 };
 use crate::config::payment_routes::select_route;
 use crate::config::{ConvenienceFees, Deposit, DimensionIds, RecordType};
+use crate::mapping::identity::payment_reference;
 use crate::model::{Dependency, IntentKey, Operation, Origin, WorkItem};
 
 /// A credit note applied to an invoice within a payment.
@@ -53,16 +54,7 @@ fn intacct_method(method: &PaymentMethod) -> &'static str {
 
 /// How the AR payment of an Invoiced payment is found: the DOCNUMBER it was sent with.
 fn payment_locator(payment: &Payment) -> crate::model::RecordLocator {
-    locator("ARPYMT", "DOCNUMBER", ref_id(payment))
-}
-
-/// The reference Intacct stores as the payment's DOCNUMBER; deterministic, so a lost answer
-/// can be probed for.
-fn ref_id(payment: &Payment) -> String {
-    match payment.reference.as_deref().filter(|r| !r.is_empty()) {
-        Some(reference) => format!("Reference: {reference}, {REF_ID_MARKER}{}", payment.id),
-        None => format!("{REF_ID_MARKER}{}", payment.id),
-    }
+    locator("ARPYMT", "DOCNUMBER", payment_reference(payment))
 }
 
 /// Code of a payment Intacct refused because it applies more than an invoice (or a credit)
@@ -92,16 +84,6 @@ fn is_over_application(message: &str) -> bool {
     let text = message.to_lowercase();
     text.contains("exceeds") && (text.contains("amount due") || text.contains("available credit"))
 }
-
-/// The Invoiced payment an AR payment's DOCNUMBER says the sync wrote it from: the inverse of
-/// [`ref_id`].
-pub(crate) fn written_from(docnumber: &str) -> Option<PaymentId> {
-    let (_, id) = docnumber.rsplit_once(REF_ID_MARKER)?;
-    PaymentId::parse(id.trim()).ok()
-}
-
-/// What [`ref_id`] puts before the Invoiced payment id.
-const REF_ID_MARKER: &str = "Invoiced ID: ";
 
 impl Engine {
     pub(crate) async fn write_payment(
@@ -179,7 +161,7 @@ impl Engine {
                 record_type: RecordType::Payment,
                 invoiced_id: &payment.id.to_string(),
                 intacct_key: &key,
-                intacct_number: Some(ref_id(&payment)),
+                intacct_number: Some(payment_reference(&payment)),
                 origin: Origin::Invoiced,
                 source_version: None,
             },
@@ -334,7 +316,7 @@ impl Engine {
                 Deposit::BankAccount(id) => PaymentAccount::BankAccount(id.clone()),
                 Deposit::UndepositedFunds(gl) => PaymentAccount::UndepositedFunds(gl.clone()),
             });
-            create.ref_id = Some(ref_id(payment));
+            create.ref_id = Some(payment_reference(payment));
             create.currency = Some(CurrencyInfo {
                 base_currency: None,
                 currency: currency.to_uppercase(),
@@ -521,19 +503,5 @@ mod tests {
             over_application_waits(other),
             WriteFailure::Operator { .. }
         ));
-    }
-
-    #[test]
-    fn the_payment_a_docnumber_names_is_read_back() {
-        assert_eq!(
-            written_from("Invoiced ID: 60012"),
-            PaymentId::parse("60012").ok()
-        );
-        assert_eq!(
-            written_from("Reference: Invoiced ID: 7, Invoiced ID: 60012"),
-            PaymentId::parse("60012").ok()
-        );
-        assert_eq!(written_from("CHK-1001"), None);
-        assert_eq!(written_from("Invoiced ID: x"), None);
     }
 }

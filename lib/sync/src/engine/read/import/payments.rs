@@ -1,0 +1,168 @@
+//! Intacct AR payments → Invoiced payments applied to the imported invoices; reversals in
+//! Intacct → voids in Invoiced; the sync's own payments (found by their DOCNUMBER marker)
+//! settled rather than imported.
+
+use invoiced::models::{AppliedTo, InvoiceApplication, InvoiceId, PaymentId};
+
+use super::super::super::exactly_once::Marker;
+use super::super::super::gateway::WriteFailure;
+use super::super::super::records::{Link, invoiced_failure};
+use super::super::super::{Connection, Engine};
+use super::super::Imported;
+use super::{CustomerStatus, OwnWrite, PageCustomers, bad_data, idempotency_key};
+use crate::config::RecordType;
+use crate::mapping::identity::written_from;
+use crate::mapping::intacct_rows::PaymentRow;
+use crate::mapping::to_invoiced::payment_params;
+use crate::model::{IntentKey, Mapping, Operation, Origin};
+
+impl Engine {
+    /// An AR payment → an Invoiced payment applied to the mapped invoices.
+    pub(super) async fn import_payment(
+        &self,
+        conn: &Connection,
+        pay: &PaymentRow,
+        customers: &PageCustomers,
+    ) -> Result<Imported, WriteFailure> {
+        if let Some(m) = self
+            .store
+            .mapping_by_intacct(&conn.config.id, RecordType::Payment, &pay.key)
+            .await?
+        {
+            if pay.reversed {
+                return self.reflect_reversal(conn, &m).await;
+            }
+            return Ok(Imported::Skipped(if m.origin == Origin::Invoiced {
+                "written by us from Invoiced"
+            } else {
+                "already imported"
+            }));
+        }
+        // The counter-entry Intacct adds when it reverses a payment: the reversal reaches
+        // Invoiced through the original, which the reversal marks reversed (and re-dates).
+        if pay.reversal_of.is_some() {
+            return Ok(Imported::Skipped("the reversal entry of another payment"));
+        }
+        // The sync's own write whose answer (or mapping) was lost: settle it, never import it.
+        if let Some(invoiced_id) = pay.docnumber.as_deref().and_then(written_from)
+            && let OwnWrite::Adopted(mapping) = self
+                .adopt_own_write(
+                    conn,
+                    RecordType::Payment,
+                    &invoiced_id.to_string(),
+                    &pay.key,
+                    pay.docnumber.clone(),
+                    Marker::Unique,
+                )
+                .await?
+        {
+            if pay.reversed {
+                return self.reflect_reversal(conn, &mapping).await;
+            }
+            return Ok(Imported::Skipped("written by us from Invoiced"));
+        }
+        if pay.reversed {
+            return Ok(Imported::Skipped("reversed in Intacct"));
+        }
+        if pay.amount.is_zero() {
+            // A credit application (a credit memo or overpayment applied to invoices) moves no
+            // cash; its effect reaches Invoiced through the documents it settles.
+            return Ok(Imported::Skipped("credit application without cash"));
+        }
+        let customer_id = pay
+            .customer_id
+            .as_deref()
+            .ok_or_else(|| bad_data(format!("payment {} has no customer", pay.key)))?;
+        let customer = match customers.status(customer_id)? {
+            CustomerStatus::Inactive => return Ok(Imported::Skipped("the customer is inactive")),
+            CustomerStatus::Imported(id) => id,
+            // Bill-to mode: the payment belongs to the Invoiced customer of the bill-to contact
+            // of the invoices it pays; payments are imported only in customer mode.
+            CustomerStatus::Active => {
+                return Ok(Imported::Skipped(
+                    "payments are not imported in bill-to contact mode",
+                ));
+            }
+        };
+        let mut applied = Vec::new();
+        for application in &pay.applications {
+            let Some(invoice_key) = &application.record else {
+                continue;
+            };
+            let Some(invoice) = self
+                .store
+                .mapping_by_intacct(&conn.config.id, RecordType::Invoice, invoice_key)
+                .await?
+            else {
+                // Intacct-side invoices we do not sync (AR invoices keyed in by hand) cannot be
+                // paid in Invoiced; say so rather than import half a payment.
+                return Err(WriteFailure::Operator {
+                    code: "SYNC_PAYMENT_INVOICE_UNKNOWN".into(),
+                    message: format!(
+                        "payment {} pays Intacct invoice {invoice_key}, which is not in Invoiced",
+                        pay.key
+                    ),
+                    fix: "Import that invoice (initial data sync of invoices), then retry this \
+                          error."
+                        .into(),
+                });
+            };
+            applied.push(AppliedTo::Invoice(InvoiceApplication {
+                id: None,
+                amount: application.amount,
+                invoice: InvoiceId::parse(&invoice.invoiced_id)
+                    .map_err(|e| bad_data(e.to_string()))?,
+            }));
+        }
+        let payment = conn
+            .invoiced
+            .create_payment(
+                &payment_params(pay, customer, applied),
+                &idempotency_key(conn, "payment", &pay.key),
+            )
+            .await
+            .map_err(invoiced_failure)?;
+        self.record_written(
+            conn,
+            Link {
+                record_type: RecordType::Payment,
+                invoiced_id: &payment.id.to_string(),
+                intacct_key: &pay.key,
+                intacct_number: pay.docnumber.clone(),
+                origin: Origin::Intacct,
+                source_version: None,
+            },
+        )
+        .await?;
+        Ok(Imported::Written)
+    }
+
+    /// A payment reversed in Intacct, whichever side created it, is voided in Invoiced. The
+    /// void is recorded as done first, so the `payment.deleted` webhook that the void causes is
+    /// not written back to Intacct as a second reversal.
+    async fn reflect_reversal(
+        &self,
+        conn: &Connection,
+        mapping: &Mapping,
+    ) -> Result<Imported, WriteFailure> {
+        let id = PaymentId::parse(&mapping.invoiced_id).map_err(|e| bad_data(e.to_string()))?;
+        let void = IntentKey {
+            connection: conn.config.id.clone(),
+            record_type: RecordType::Payment,
+            invoiced_id: mapping.invoiced_id.clone(),
+            operation: Operation::Void,
+        };
+        self.settle_as_done_elsewhere(void, &mapping.intacct_key)
+            .await?;
+        match conn.invoiced.payment(id).await.map_err(invoiced_failure)? {
+            Some(payment) if !payment.voided => {
+                conn.invoiced
+                    .void_payment(id)
+                    .await
+                    .map_err(invoiced_failure)?;
+                Ok(Imported::Written)
+            }
+            _ => Ok(Imported::Skipped("already voided in Invoiced")),
+        }
+    }
+}
