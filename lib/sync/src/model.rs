@@ -285,6 +285,46 @@ impl ReconciliationError {
     pub fn id_for(direction: Direction, record_type: RecordType, record_id: &str) -> String {
         format!("{}-{}-{}", direction.as_str(), record_type, record_id)
     }
+
+    /// The rule every store applies when a record fails: the first failure opens an error; a
+    /// later one updates the existing error's cause (code, text, fix, operation), counts the
+    /// attempt (saturating), moves `last_seen`, and reopens it if it was resolved. An error an
+    /// operator ignored stays ignored, and `first_seen` stays the first.
+    pub fn recorded(
+        existing: Option<ReconciliationError>,
+        failure: &NewReconciliationError,
+        now: DateTime<Utc>,
+    ) -> ReconciliationError {
+        match existing {
+            Some(mut error) => {
+                error.attempts = error.attempts.saturating_add(1);
+                error.last_seen = now;
+                error.code.clone_from(&failure.code);
+                error.message.clone_from(&failure.message);
+                error.fix.clone_from(&failure.fix);
+                error.operation = failure.operation;
+                if error.status == ErrorStatus::Resolved {
+                    error.status = ErrorStatus::Open;
+                }
+                error
+            }
+            None => ReconciliationError {
+                id: Self::id_for(failure.direction, failure.record_type, &failure.record_id),
+                connection: failure.connection.clone(),
+                direction: failure.direction,
+                record_type: failure.record_type,
+                record_id: failure.record_id.clone(),
+                operation: failure.operation,
+                code: failure.code.clone(),
+                message: failure.message.clone(),
+                fix: failure.fix.clone(),
+                attempts: 1,
+                first_seen: now,
+                last_seen: now,
+                status: ErrorStatus::Open,
+            },
+        }
+    }
 }
 
 /// A failure to record: the store fills in attempts, timestamps and status.

@@ -81,38 +81,11 @@ impl ReconciliationStore for DynamoStore {
     ) -> StoreResult<ReconciliationError> {
         let id = ReconciliationError::id_for(error.direction, error.record_type, &error.record_id);
         for _ in 0..ATTEMPTS {
-            let (next, expect) = match self.read_error(&error.connection, &id).await? {
-                Some((mut existing, rev)) => {
-                    existing.attempts = existing.attempts.saturating_add(1);
-                    existing.last_seen = now;
-                    existing.code.clone_from(&error.code);
-                    existing.message.clone_from(&error.message);
-                    existing.fix.clone_from(&error.fix);
-                    existing.operation = error.operation;
-                    if existing.status == ErrorStatus::Resolved {
-                        existing.status = ErrorStatus::Open;
-                    }
-                    (existing, Expect::Rev(rev))
-                }
-                None => (
-                    ReconciliationError {
-                        id: id.clone(),
-                        connection: error.connection.clone(),
-                        direction: error.direction,
-                        record_type: error.record_type,
-                        record_id: error.record_id.clone(),
-                        operation: error.operation,
-                        code: error.code.clone(),
-                        message: error.message.clone(),
-                        fix: error.fix.clone(),
-                        attempts: 1,
-                        first_seen: now,
-                        last_seen: now,
-                        status: ErrorStatus::Open,
-                    },
-                    Expect::Absent,
-                ),
+            let (existing, expect) = match self.read_error(&error.connection, &id).await? {
+                Some((existing, rev)) => (Some(existing), Expect::Rev(rev)),
+                None => (None, Expect::Absent),
             };
+            let next = ReconciliationError::recorded(existing, &error, now);
             if self.write_error(&next, expect).await? {
                 return Ok(next);
             }

@@ -202,36 +202,10 @@ impl ReconciliationStore for MemoryStore {
     ) -> StoreResult<ReconciliationError> {
         let id = ReconciliationError::id_for(error.direction, error.record_type, &error.record_id);
         let mut state = self.lock()?;
-        let entry = state
-            .errors
-            .entry((error.connection.clone(), id.clone()))
-            .and_modify(|e| {
-                e.attempts = e.attempts.saturating_add(1);
-                e.last_seen = now;
-                e.code.clone_from(&error.code);
-                e.message.clone_from(&error.message);
-                e.fix.clone_from(&error.fix);
-                e.operation = error.operation;
-                if e.status == ErrorStatus::Resolved {
-                    e.status = ErrorStatus::Open;
-                }
-            })
-            .or_insert_with(|| ReconciliationError {
-                id,
-                connection: error.connection.clone(),
-                direction: error.direction,
-                record_type: error.record_type,
-                record_id: error.record_id.clone(),
-                operation: error.operation,
-                code: error.code.clone(),
-                message: error.message.clone(),
-                fix: error.fix.clone(),
-                attempts: 1,
-                first_seen: now,
-                last_seen: now,
-                status: ErrorStatus::Open,
-            });
-        Ok(entry.clone())
+        let key = (error.connection.clone(), id);
+        let recorded = ReconciliationError::recorded(state.errors.remove(&key), &error, now);
+        state.errors.insert(key, recorded.clone());
+        Ok(recorded)
     }
 
     async fn get_error(

@@ -170,6 +170,30 @@ impl Engine {
         result.map_err(CallError::Intacct)
     }
 
+    /// Sends a request of one read function and returns its successful result: the one place
+    /// a read's answer is interpreted (a failed call, a failed function, or no result at all
+    /// each become the engine's failure).
+    pub(crate) async fn read_one(
+        &self,
+        conn: &Connection,
+        function: impl Into<intacct::Function>,
+    ) -> Result<FunctionResult, WriteFailure> {
+        let response = self
+            .call_intacct(conn, &Request::read(function))
+            .await
+            .map_err(CallError::into_failure)?;
+        response
+            .results()
+            .first()
+            .cloned()
+            .ok_or_else(|| WriteFailure::Retry {
+                code: "INTACCT_UNKNOWN_OUTCOME".into(),
+                message: "Intacct answered a read without a result".into(),
+            })?
+            .ensure_success()
+            .map_err(|e| intacct_failure(&e))
+    }
+
     /// Looks for the record a locator names; its RECORDNO, or `Ok(None)` when nothing matches.
     pub(crate) async fn probe(
         &self,
@@ -179,20 +203,7 @@ impl Engine {
         let query = Query::new(locator.object.clone(), [PROBE_KEY_FIELD])
             .filter(Filter::eq(locator.field.clone(), locator.value.clone()))
             .page_size(2);
-        let response = self
-            .call_intacct(conn, &Request::read(query))
-            .await
-            .map_err(CallError::into_failure)?;
-        let result = response
-            .results()
-            .first()
-            .cloned()
-            .ok_or_else(|| WriteFailure::Retry {
-                code: "INTACCT_UNKNOWN_OUTCOME".into(),
-                message: "probe response had no result".into(),
-            })?
-            .ensure_success()
-            .map_err(|e| intacct_failure(&e))?;
+        let result = self.read_one(conn, query).await?;
         Ok(result
             .data
             .as_ref()

@@ -1,4 +1,4 @@
-//! [`ReconciliationStore`]: one row per failing record, upserted in a single statement.
+//! [`ReconciliationStore`]: one row per failing record.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -34,47 +34,50 @@ fn error_from_row(row: &Row<'_>) -> rusqlite::Result<ReconciliationError> {
 
 #[async_trait]
 impl ReconciliationStore for SqliteStore {
-    /// The upsert keeps `first_seen` and an operator's "ignored", reopens a resolved error, and
-    /// saturates `attempts` at `u32::MAX` instead of overflowing.
+    /// Read, merged by [`ReconciliationError::recorded`] (the rule every store shares) and
+    /// written back in one write transaction, which SQLite serialises.
     async fn record_error(
         &self,
         error: NewReconciliationError,
         now: DateTime<Utc>,
     ) -> StoreResult<ReconciliationError> {
         let id = ReconciliationError::id_for(error.direction, error.record_type, &error.record_id);
-        let record_type = name(&error.record_type)?;
-        let now = instant(now)?;
         Ok(self
             .db
             .write(move |tx| {
-                Ok(tx.query_row(
+                let existing = tx
+                    .query_row(
+                        &format!(
+                            "SELECT {COLUMNS} FROM reconciliation_errors
+                             WHERE connection = ?1 AND id = ?2"
+                        ),
+                        [error.connection.as_str(), id.as_str()],
+                        error_from_row,
+                    )
+                    .optional()?;
+                let next = ReconciliationError::recorded(existing, &error, now);
+                tx.execute(
                     &format!(
-                        "INSERT INTO reconciliation_errors ({COLUMNS})
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, 'open')
-                         ON CONFLICT (connection, id) DO UPDATE SET
-                             attempts = MIN(attempts + 1, 4294967295),
-                             last_seen = excluded.last_seen,
-                             code = excluded.code,
-                             message = excluded.message,
-                             fix = excluded.fix,
-                             operation = excluded.operation,
-                             status = CASE status WHEN 'resolved' THEN 'open' ELSE status END
-                         RETURNING {COLUMNS}"
+                        "INSERT OR REPLACE INTO reconciliation_errors ({COLUMNS})
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
                     ),
                     params![
-                        id,
-                        error.connection.as_str(),
-                        error.direction.as_str(),
-                        record_type,
-                        error.record_id,
-                        error.operation.as_str(),
-                        error.code,
-                        error.message,
-                        error.fix,
-                        now,
+                        next.id,
+                        next.connection.as_str(),
+                        next.direction.as_str(),
+                        name(&next.record_type)?,
+                        next.record_id,
+                        next.operation.as_str(),
+                        next.code,
+                        next.message,
+                        next.fix,
+                        next.attempts,
+                        instant(next.first_seen)?,
+                        instant(next.last_seen)?,
+                        next.status.as_str(),
                     ],
-                    error_from_row,
-                )?)
+                )?;
+                Ok(next)
             })
             .await?)
     }

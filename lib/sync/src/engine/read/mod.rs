@@ -13,11 +13,11 @@ pub mod keyset;
 use chrono::{NaiveDate, NaiveDateTime};
 use futures::StreamExt;
 use intacct::functions::{Filter, Read};
-use intacct::{Record, Request};
+use intacct::Record;
 use std::collections::HashMap;
 use std::time::Instant;
 
-use super::gateway::{CallError, WriteFailure, intacct_failure};
+use super::gateway::WriteFailure;
 use super::{Connection, Engine, EngineError};
 use crate::config::{ConnectionConfig, ConnectionId, CustomerSource, RecordType};
 use crate::mapping::intacct_rows::{CUSTOMER_FIELDS, DOCUMENT_TYPE_FIELD, record_no};
@@ -272,27 +272,10 @@ impl Engine {
         // Until the record is read, its document type is unknown; errors are filed by its
         // record type, which is all their id holds.
         let fallback_stream = stream_of(record_type, String::new());
-        let rows = match self.call_intacct(&conn, &Request::read(query)).await {
-            Ok(response) => match response
-                .results()
-                .first()
-                .map(|r| r.clone().ensure_success())
-            {
-                Some(Ok(result)) => result.data.map(|d| d.records).unwrap_or_default(),
-                Some(Err(e)) => {
-                    self.record_read_error(
-                        &conn,
-                        &fallback_stream,
-                        intacct_key,
-                        intacct_failure(&e),
-                    )
-                    .await?;
-                    return Ok(false);
-                }
-                None => Vec::new(),
-            },
-            Err(e) => {
-                self.record_read_error(&conn, &fallback_stream, intacct_key, e.into_failure())
+        let rows = match self.read_one(&conn, query).await {
+            Ok(result) => result.data.map(|d| d.records).unwrap_or_default(),
+            Err(failure) => {
+                self.record_read_error(&conn, &fallback_stream, intacct_key, failure)
                     .await?;
                 return Ok(false);
             }
@@ -420,25 +403,9 @@ impl Engine {
                 (a, b) => a.or(b),
             };
             let query = page_query(stream.object(), &scan_fields(stream), pass, after, extra);
-            let page = match self.call_intacct(conn, &Request::read(query)).await {
-                Ok(response) => match response
-                    .results()
-                    .first()
-                    .map(|r| r.clone().ensure_success())
-                {
-                    Some(Ok(result)) => result,
-                    Some(Err(e)) => {
-                        return self
-                            .stream_failed(conn, stream, report, intacct_failure(&e))
-                            .await;
-                    }
-                    None => return Ok(report),
-                },
-                Err(e) => {
-                    return self
-                        .stream_failed(conn, stream, report, e.into_failure())
-                        .await;
-                }
+            let page = match self.read_one(conn, query).await {
+                Ok(page) => page,
+                Err(failure) => return self.stream_failed(conn, stream, report, failure).await,
             };
             let (rows, total) = match page.data {
                 Some(data) => (data.records, data.total_count),
@@ -603,20 +570,7 @@ impl Engine {
             if let Some(d) = &doc_type {
                 read = read.doc_par_id(d.clone());
             }
-            let response = self
-                .call_intacct(conn, &Request::read(read))
-                .await
-                .map_err(CallError::into_failure)?;
-            let result = response
-                .results()
-                .first()
-                .cloned()
-                .ok_or_else(|| WriteFailure::Retry {
-                    code: "INTACCT_UNKNOWN_OUTCOME".into(),
-                    message: "read returned no result".into(),
-                })?
-                .ensure_success()
-                .map_err(|e| intacct_failure(&e))?;
+            let result = self.read_one(conn, read).await?;
             full.extend(by_key(result.data.map(|d| d.records).unwrap_or_default()));
         }
         Ok(full)

@@ -277,21 +277,8 @@ impl Engine {
             let query = Query::new("CUSTOMER", ["RECORDNO", "CUSTOMERID"])
                 .filter(filter)
                 .page_size(2);
-            let response = self
-                .call_intacct(conn, &Request::read(query))
-                .await
-                .map_err(CallError::into_failure)?;
-            let Some(result) = response.results().first() else {
-                continue;
-            };
-            if let Some(e) = result.error() {
-                return Err(intacct_failure(&e));
-            }
-            let rows = result
-                .data
-                .as_ref()
-                .map(|d| d.records.clone())
-                .unwrap_or_default();
+            let result = self.read_one(conn, query).await?;
+            let rows = result.data.map(|d| d.records).unwrap_or_default();
             if let Some(row) = single(rows)
                 && let (Some(record_no), Some(id)) =
                     (row.non_empty("RECORDNO"), row.non_empty("CUSTOMERID"))

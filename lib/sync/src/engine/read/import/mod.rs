@@ -20,7 +20,7 @@ use invoiced::models::CustomerId;
 use std::collections::HashMap;
 
 use super::super::exactly_once::{Adoption, Marker};
-use super::super::gateway::{CallError, WriteFailure, intacct_failure};
+use super::super::gateway::WriteFailure;
 use super::super::records::Link;
 use super::super::{Connection, Engine};
 use super::{Imported, Stream};
@@ -148,17 +148,7 @@ impl Engine {
             let query = Query::new("CUSTOMER", CUSTOMER_FIELDS)
                 .filter(filter)
                 .page_size(2 * CUSTOMERS_PER_QUERY as u32);
-            let response = self
-                .call_intacct(conn, &intacct::Request::read(query))
-                .await
-                .map_err(CallError::into_failure)?;
-            let result = response
-                .results()
-                .first()
-                .cloned()
-                .ok_or_else(|| bad_data("customer query returned no result".into()))?
-                .ensure_success()
-                .map_err(|e| intacct_failure(&e))?;
+            let result = self.read_one(conn, query).await?;
             for row in result.data.map(|d| d.records).unwrap_or_default() {
                 rows.push(CustomerRow::parse(&row)?);
             }
