@@ -110,6 +110,11 @@ impl CreditNote {
     pub fn is_voided(&self) -> bool {
         self.status == CreditNoteStatus::Voided || self.voided == Some(true)
     }
+
+    /// Whether it is still a draft (the flag, or the computed status).
+    pub fn is_draft(&self) -> bool {
+        self.draft || self.status == CreditNoteStatus::Draft
+    }
 }
 
 /// Fields sent to create or update a credit note.

@@ -133,6 +133,11 @@ impl Invoice {
     pub fn is_voided(&self) -> bool {
         self.status == InvoiceStatus::Voided || self.voided == Some(true)
     }
+
+    /// Whether it is still a draft (the flag, or the computed status).
+    pub fn is_draft(&self) -> bool {
+        self.draft || self.status == InvoiceStatus::Draft
+    }
 }
 
 /// Fields sent to create (`POST /invoices`) or update (`PATCH /invoices/:id`) an invoice.

@@ -12,8 +12,8 @@ pub mod keyset;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use futures::StreamExt;
-use intacct::functions::{Filter, Read};
 use intacct::Record;
+use intacct::functions::{Filter, Read};
 use std::collections::HashMap;
 use std::time::Instant;
 

@@ -1,85 +1,21 @@
 //! Invoiced credit note → Intacct AR adjustment (credit memo, `create_aradjustment`); a void →
-//! `delete_aradjustment` (Intacct has no reversal for adjustments).
-//!
-//! Same rules as invoices: drafts are not posted, edits after posting are not posted, credit
-//! notes that came from Intacct are never written back. Every amount carries the credit-memo
-//! sign, discount and tax lines included (the vendor's integration got those two wrong).
+//! `delete_aradjustment` (Intacct has no reversal for adjustments). Every amount carries the
+//! credit-memo sign, discount and tax lines included (the vendor's integration got those two
+//! wrong). The flow around them (drafts, voids, echoes) is `document.rs`.
 
 use intacct::functions::{CreateArAdjustment, CurrencyInfo, DeleteArAdjustment};
-use invoiced::models::{CreditNote, CreditNoteId};
+use invoiced::models::CreditNote;
 
 use super::super::exactly_once::SingleWrite;
 use super::super::gateway::WriteFailure;
 use super::super::{Connection, Engine, Outcome};
-use super::{
-    IMPORTED_MARKER, NewDocument, before_start, day, document_locator, invoiced_failure, parse_id,
-    skipped,
-};
+use super::{NewDocument, day};
 use crate::config::RecordType;
 use crate::mapping::lines::{DocumentKind, DocumentTotals, LineContext, document_lines};
-use crate::model::{IntentKey, Operation, Origin, WorkItem};
+use crate::model::{IntentKey, Operation};
 
 impl Engine {
-    pub(crate) async fn write_credit_note(
-        &self,
-        conn: &Connection,
-        work: &WorkItem,
-    ) -> Result<Outcome, WriteFailure> {
-        let id: CreditNoteId = parse_id(work)?;
-        let Some(note) = conn
-            .invoiced
-            .credit_note(id)
-            .await
-            .map_err(invoiced_failure)?
-        else {
-            return Ok(skipped("the credit note no longer exists in Invoiced"));
-        };
-        let mapping = self
-            .store
-            .mapping_by_invoiced(&conn.config.id, RecordType::CreditNote, &work.invoiced_id)
-            .await?;
-        if note.metadata.text(IMPORTED_MARKER).is_some()
-            || mapping
-                .as_ref()
-                .is_some_and(|m| m.origin == Origin::Intacct)
-        {
-            return Ok(skipped(
-                "the credit note came from Intacct; edits are never written back",
-            ));
-        }
-        if note.is_voided() {
-            let intacct_key = match mapping {
-                Some(m) => Some(m.intacct_key),
-                None => {
-                    let locator = document_locator("ARADJUSTMENT", &note.number);
-                    self.created_before_void(
-                        conn,
-                        RecordType::CreditNote,
-                        &work.invoiced_id,
-                        Some(locator),
-                    )
-                    .await?
-                }
-            };
-            return match intacct_key {
-                Some(key) => self.delete_adjustment(conn, &note, &key).await,
-                None => Ok(skipped("voided before it reached Intacct")),
-            };
-        }
-        if mapping.is_some() {
-            return Ok(Outcome::AlreadyDone);
-        }
-        if note.draft {
-            return Ok(skipped("drafts are not posted"));
-        }
-        if before_start(conn, note.date) {
-            return Ok(skipped("dated before the connection's start date"));
-        }
-        let key = self.create_adjustment(conn, &note).await?;
-        Ok(Outcome::Written { key })
-    }
-
-    async fn create_adjustment(
+    pub(super) async fn create_adjustment(
         &self,
         conn: &Connection,
         note: &CreditNote,
@@ -131,7 +67,7 @@ impl Engine {
         .await
     }
 
-    async fn delete_adjustment(
+    pub(super) async fn delete_adjustment(
         &self,
         conn: &Connection,
         note: &CreditNote,

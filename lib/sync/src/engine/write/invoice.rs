@@ -1,80 +1,19 @@
-//! Invoiced invoice → Intacct AR invoice (`create_invoice`); a void → `reverse_invoice`.
-//!
-//! Rules (reference §3.1, §3.4): drafts are never posted (an invoice leaving draft counts as
-//! created); edits after posting are not posted; invoices that came from Intacct are never
-//! written back; a void reverses the Intacct invoice. The invoice number is sent as the Intacct
-//! document number, which is also how a lost response is probed for.
+//! Invoiced invoice → Intacct AR invoice (`create_invoice`); a void → `reverse_invoice`. The
+//! flow around them (drafts, voids, echoes) is `document.rs`.
 
 use intacct::functions::{CreateInvoice, CurrencyInfo, ReverseInvoice};
-use invoiced::models::{Invoice, InvoiceId, InvoiceStatus};
+use invoiced::models::Invoice;
 
 use super::super::exactly_once::SingleWrite;
 use super::super::gateway::{WriteFailure, first_key};
 use super::super::{Connection, Engine, Outcome};
-use super::{
-    IMPORTED_MARKER, NewDocument, before_start, day, document_locator, invoiced_failure, parse_id,
-    skipped,
-};
+use super::{NewDocument, day};
 use crate::config::RecordType;
 use crate::mapping::lines::{DocumentKind, DocumentTotals, LineContext, document_lines};
-use crate::model::{IntentKey, Operation, Origin, WorkItem};
+use crate::model::{IntentKey, Operation};
 
 impl Engine {
-    pub(crate) async fn write_invoice(
-        &self,
-        conn: &Connection,
-        work: &WorkItem,
-    ) -> Result<Outcome, WriteFailure> {
-        let id: InvoiceId = parse_id(work)?;
-        let Some(invoice) = conn.invoiced.invoice(id).await.map_err(invoiced_failure)? else {
-            return Ok(skipped("the invoice no longer exists in Invoiced"));
-        };
-        let mapping = self
-            .store
-            .mapping_by_invoiced(&conn.config.id, RecordType::Invoice, &work.invoiced_id)
-            .await?;
-        if invoice.metadata.text(IMPORTED_MARKER).is_some()
-            || mapping
-                .as_ref()
-                .is_some_and(|m| m.origin == Origin::Intacct)
-        {
-            return Ok(skipped(
-                "the invoice came from Intacct; edits are never written back",
-            ));
-        }
-        if invoice.status == InvoiceStatus::Voided {
-            let intacct_key = match mapping {
-                Some(m) => Some(m.intacct_key),
-                None => {
-                    let locator = document_locator("ARINVOICE", &invoice.number);
-                    self.created_before_void(
-                        conn,
-                        RecordType::Invoice,
-                        &work.invoiced_id,
-                        Some(locator),
-                    )
-                    .await?
-                }
-            };
-            return match intacct_key {
-                Some(key) => self.reverse_invoice(conn, &invoice, &key).await,
-                None => Ok(skipped("voided before it reached Intacct")),
-            };
-        }
-        if mapping.is_some() {
-            return Ok(Outcome::AlreadyDone);
-        }
-        if invoice.draft || invoice.status == InvoiceStatus::Draft {
-            return Ok(skipped("drafts are not posted"));
-        }
-        if before_start(conn, invoice.date) {
-            return Ok(skipped("dated before the connection's start date"));
-        }
-        let key = self.create_ar_invoice(conn, &invoice).await?;
-        Ok(Outcome::Written { key })
-    }
-
-    async fn create_ar_invoice(
+    pub(super) async fn create_ar_invoice(
         &self,
         conn: &Connection,
         invoice: &Invoice,
@@ -128,7 +67,7 @@ impl Engine {
         .await
     }
 
-    async fn reverse_invoice(
+    pub(super) async fn reverse_invoice(
         &self,
         conn: &Connection,
         invoice: &Invoice,

@@ -4,6 +4,7 @@
 
 mod credit_note;
 mod customer;
+mod document;
 mod invoice;
 mod payment;
 
@@ -58,8 +59,7 @@ impl Engine {
         let _entered = span.enter();
         let result = match work.record_type {
             RecordType::Customer => self.write_customer(conn, work).await,
-            RecordType::Invoice => self.write_invoice(conn, work).await,
-            RecordType::CreditNote => self.write_credit_note(conn, work).await,
+            RecordType::Invoice | RecordType::CreditNote => self.write_document(conn, work).await,
             RecordType::Payment | RecordType::ConvenienceFee => {
                 self.write_payment(conn, work).await
             }
