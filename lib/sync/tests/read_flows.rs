@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use sync_engine::config::RecordType;
 use sync_engine::engine::read::InitialSync;
 use sync_engine::model::Origin;
-use sync_engine::ports::{CursorStore, MappingStore};
+use sync_engine::ports::{CursorStore, MappingStore, ReconciliationStore};
 
 fn seeded(spec: SeedSpec) -> IntacctConfig {
     IntacctConfig {
@@ -32,7 +32,6 @@ async fn a_poll_imports_customers_documents_and_payments_and_a_second_poll_does_
     .await;
     let report = world.engine.poll(&world.conn, None).await.expect("poll");
     {
-        use sync_engine::ports::ReconciliationStore;
         let errors = world
             .store
             .list_errors(&world.conn, &Default::default())
@@ -401,8 +400,9 @@ async fn an_intacct_customer_already_in_invoiced_is_linked_by_number_or_name_not
     );
 }
 
-#[tokio::test]
-async fn a_read_error_is_retried_by_importing_that_one_record_again() {
+/// A world whose one Intacct invoice names a customer Intacct does not have, polled once: the
+/// invoice's read error is the only error. Returns the document and its real customer.
+async fn an_invoice_with_a_ghost_customer() -> (World, sandbox::intacct::Record, String) {
     let world = World::start_with(
         seeded(SeedSpec {
             customers: 1,
@@ -426,7 +426,6 @@ async fn a_read_error_is_retried_by_importing_that_one_record_again() {
         .handle
         .overwrite_fields(ObjectKind::SoDocument, doc.recordno, ghost);
     world.engine.poll(&world.conn, None).await.expect("poll");
-    use sync_engine::ports::ReconciliationStore;
     let errors = world
         .store
         .list_errors(&world.conn, &Default::default())
@@ -435,6 +434,17 @@ async fn a_read_error_is_retried_by_importing_that_one_record_again() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].message.contains("GHOST"), "{}", errors[0].message);
     assert!(world.invoiced.handle().invoices().is_empty());
+    (world, doc, owner)
+}
+
+#[tokio::test]
+async fn a_read_error_is_retried_by_importing_that_one_record_again() {
+    let (world, doc, owner) = an_invoice_with_a_ghost_customer().await;
+    let errors = world
+        .store
+        .list_errors(&world.conn, &Default::default())
+        .await
+        .unwrap();
 
     // Fixed in Intacct without touching WHENMODIFIED: only a retry of this record finds it.
     let fixed: Fields = [("CUSTVENDID".to_owned(), owner)].into_iter().collect();
@@ -466,36 +476,13 @@ async fn a_read_error_is_retried_by_importing_that_one_record_again() {
 /// invoice's one error: it is not filed under the customer stream as a second error.
 #[tokio::test]
 async fn a_failed_retry_of_a_read_error_stays_the_same_error() {
-    let world = World::start_with(
-        seeded(SeedSpec {
-            customers: 1,
-            invoices: 1,
-            returns: 0,
-            payments: 0,
-        }),
-        |_| {},
-    )
-    .await;
-    let doc = world
-        .intacct_records(ObjectKind::SoDocument)
-        .pop()
-        .expect("seeded invoice");
-    let ghost: Fields = [("CUSTVENDID".to_owned(), "GHOST".to_owned())]
-        .into_iter()
-        .collect();
-    world
-        .intacct
-        .handle
-        .overwrite_fields(ObjectKind::SoDocument, doc.recordno, ghost);
-    world.engine.poll(&world.conn, None).await.expect("poll");
-    use sync_engine::ports::ReconciliationStore;
-    let errors = world
+    let (world, _, _) = an_invoice_with_a_ghost_customer().await;
+    let original = world
         .store
         .list_errors(&world.conn, &Default::default())
         .await
-        .unwrap();
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    let original = errors[0].clone();
+        .unwrap()
+        .remove(0);
 
     world.intacct.handle.set_fault_rates(1.0, 0.0, 0.0);
     sync_engine::operator::retry_error(&world.engine, &world.conn, &original.id)

@@ -353,7 +353,7 @@ pub async fn concurrent_invoice_events_under_throttling_write_each_invoice_once(
     let world = world_on(store).await;
     let acme = customer(&world, "CUST-RI", "Racing Invoicer").await;
     world.deliver_new_events().await;
-    let mut invoices = Vec::new();
+    let mut expected = Vec::new();
     for n in 0..N {
         let amount = Decimal::from(100 + n);
         let inv = invoice(
@@ -377,46 +377,9 @@ pub async fn concurrent_invoice_events_under_throttling_write_each_invoice_once(
             )
             .await
             .expect("invoice updated in Invoiced");
-        invoices.push(inv);
+        expected.push((inv.id.get(), inv.number.clone(), inv.total));
     }
-    let events = world.new_events();
-    let groups = invoices
-        .iter()
-        .map(|inv| {
-            let mut group = events_of(&events, "invoice.", inv.id.get());
-            let created = event_about(&events, "invoice.created", inv.id.get());
-            group.extend((1..COPIES).map(|_| created.clone()));
-            group
-        })
-        .collect();
-    throttle_and_slow_down(&world);
-    deliver_groups(&world, groups).await;
-    let left = drain_through_throttling(&world).await;
-
-    let mut problems = Vec::new();
-    let expected: Vec<(i64, String, Decimal)> = invoices
-        .iter()
-        .map(|i| (i.id.get(), i.number.clone(), i.total))
-        .collect();
-    check_documents(
-        &world,
-        ObjectKind::ArInvoice,
-        RecordType::Invoice,
-        &expected,
-        &mut problems,
-    )
-    .await;
-    problems.extend(describe_errors(&world.open_errors().await));
-    if left > 0 {
-        problems.push(format!("{left} retry messages never settled"));
-    }
-    assert_no_problems(
-        &format!(
-            "{} AR invoices in Intacct for {N} Invoiced invoices",
-            world.intacct_records(ObjectKind::ArInvoice).len()
-        ),
-        &problems,
-    );
+    race_documents(&world, DocumentRace::INVOICES, &expected).await;
 }
 
 /// Each credit note's `credit_note.created` [`COPIES`] times at once, together with its
@@ -427,7 +390,7 @@ pub async fn concurrent_credit_note_events_under_throttling_write_each_credit_no
     let world = world_on(store).await;
     let acme = customer(&world, "CUST-RN", "Racing Returner").await;
     world.deliver_new_events().await;
-    let mut notes: Vec<CreditNote> = Vec::new();
+    let mut expected = Vec::new();
     for n in 0..N {
         let note = credit_note(&world, &acme, &format!("CN-RN-{n}"), Decimal::from(10 + n)).await;
         world
@@ -443,32 +406,66 @@ pub async fn concurrent_credit_note_events_under_throttling_write_each_credit_no
             )
             .await
             .expect("credit note updated in Invoiced");
-        notes.push(note);
+        expected.push((note.id.get(), note.number.clone(), note.total));
     }
+    race_documents(&world, DocumentRace::CREDIT_NOTES, &expected).await;
+}
+
+/// What differs between the invoice and the credit-note races.
+struct DocumentRace {
+    /// Event type prefix, e.g. `invoice.`.
+    events: &'static str,
+    /// The created event's type.
+    created: &'static str,
+    /// The Intacct object each becomes.
+    object: ObjectKind,
+    /// Its record type.
+    record_type: RecordType,
+    /// How the summary names the Intacct and the Invoiced records.
+    names: (&'static str, &'static str),
+}
+
+impl DocumentRace {
+    const INVOICES: DocumentRace = DocumentRace {
+        events: "invoice.",
+        created: "invoice.created",
+        object: ObjectKind::ArInvoice,
+        record_type: RecordType::Invoice,
+        names: ("AR invoices", "invoices"),
+    };
+    const CREDIT_NOTES: DocumentRace = DocumentRace {
+        events: "credit_note.",
+        created: "credit_note.created",
+        object: ObjectKind::ArAdjustment,
+        record_type: RecordType::CreditNote,
+        names: ("AR adjustments", "credit notes"),
+    };
+}
+
+/// Delivers each document's events with extra copies of its created event, all at once under
+/// throttling, drains, and checks each document is in Intacct once (`expected`: Invoiced id,
+/// number, total).
+async fn race_documents(world: &RWorld, race: DocumentRace, expected: &[(i64, String, Decimal)]) {
     let events = world.new_events();
-    let groups = notes
+    let groups = expected
         .iter()
-        .map(|note| {
-            let mut group = events_of(&events, "credit_note.", note.id.get());
-            let created = event_about(&events, "credit_note.created", note.id.get());
+        .map(|(id, _, _)| {
+            let mut group = events_of(&events, race.events, *id);
+            let created = event_about(&events, race.created, *id);
             group.extend((1..COPIES).map(|_| created.clone()));
             group
         })
         .collect();
-    throttle_and_slow_down(&world);
-    deliver_groups(&world, groups).await;
-    let left = drain_through_throttling(&world).await;
+    throttle_and_slow_down(world);
+    deliver_groups(world, groups).await;
+    let left = drain_through_throttling(world).await;
 
     let mut problems = Vec::new();
-    let expected: Vec<(i64, String, Decimal)> = notes
-        .iter()
-        .map(|n| (n.id.get(), n.number.clone(), n.total))
-        .collect();
     check_documents(
-        &world,
-        ObjectKind::ArAdjustment,
-        RecordType::CreditNote,
-        &expected,
+        world,
+        race.object,
+        race.record_type,
+        expected,
         &mut problems,
     )
     .await;
@@ -478,8 +475,10 @@ pub async fn concurrent_credit_note_events_under_throttling_write_each_credit_no
     }
     assert_no_problems(
         &format!(
-            "{} AR adjustments in Intacct for {N} Invoiced credit notes",
-            world.intacct_records(ObjectKind::ArAdjustment).len()
+            "{} {} in Intacct for {N} Invoiced {}",
+            world.intacct_records(race.object).len(),
+            race.names.0,
+            race.names.1
         ),
         &problems,
     );
