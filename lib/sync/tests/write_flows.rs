@@ -134,12 +134,14 @@ async fn a_bad_signature_is_refused_and_nothing_is_stored() {
     let reply = world
         .engine
         .handle_webhook(world.conn.as_str(), Some(&forged), &body)
-        .await;
+        .await
+        .reply();
     assert_eq!(reply.status, 401);
     let missing = world
         .engine
         .handle_webhook(world.conn.as_str(), None, &body)
-        .await;
+        .await
+        .reply();
     assert_eq!(missing.status, 401);
     assert!(
         world.intacct_records(ObjectKind::Customer).iter().all(|c| c
