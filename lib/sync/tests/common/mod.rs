@@ -271,6 +271,17 @@ impl<S: ?Sized + Store> World<S> {
             .reply()
     }
 
+    /// Delivers a raw body signed with the webhook secret, whether or not it is an event.
+    pub async fn deliver_raw(&self, body: &[u8]) -> WebhookReply {
+        let secret =
+            invoiced::WebhookSecret::new(self.invoiced.webhook_secret.clone()).expect("secret");
+        let signature = invoiced::webhook::sign(&secret, body);
+        self.engine
+            .handle_webhook(self.conn.as_str(), Some(&signature), body)
+            .await
+            .reply()
+    }
+
     /// Delivers every new event in order and returns the replies.
     pub async fn deliver_new_events(&self) -> Vec<WebhookReply> {
         let mut replies = Vec::new();
