@@ -2,7 +2,8 @@
 //!
 //! The body is read raw (the signature covers the exact bytes) and never past
 //! [`MAX_WEBHOOK_BODY`]: a declared or streamed body over the limit is answered 413 without
-//! reading the rest, so a misbehaving sender cannot make the runner buffer gigabytes.
+//! reading the rest, so a misbehaving sender cannot make the runner buffer gigabytes. Every
+//! answer is the engine's `WebhookOutcome::reply`, as in the writer Lambda.
 
 use axum::Router;
 use axum::body::Body;
@@ -11,16 +12,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures::StreamExt;
-use serde_json::json;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
 use sync_engine::engine::Engine;
-use sync_engine::engine::webhook::MAX_WEBHOOK_BODY;
-
-/// The header Invoiced signs deliveries with.
-pub const SIGNATURE_HEADER: &str = "X-Invoiced-Signature";
+use sync_engine::engine::webhook::{MAX_WEBHOOK_BODY, Malformed, SIGNATURE_HEADER, WebhookOutcome};
 
 /// The routes: `POST /webhooks/{connection}` and `GET /healthz`.
 pub fn router(engine: Arc<Engine>) -> Router {
@@ -56,31 +53,26 @@ async fn webhook(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > MAX_WEBHOOK_BODY as u64) {
-        return too_large();
+        return answer(&WebhookOutcome::TooLarge);
     }
     let raw = match read_limited(body, MAX_WEBHOOK_BODY).await {
         Ok(raw) => raw,
-        Err(BodyError::TooLarge) => return too_large(),
+        Err(BodyError::TooLarge) => return answer(&WebhookOutcome::TooLarge),
         Err(BodyError::Read(e)) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                axum::Json(json!({"error": format!("could not read the body: {e}")})),
-            )
-                .into_response();
+            return answer(&WebhookOutcome::Malformed(Malformed::Unreadable(
+                e.to_string(),
+            )));
         }
     };
     let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
-    let reply = engine.handle_webhook(&connection, signature, &raw).await;
-    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(reply.body)).into_response()
+    answer(&engine.handle_webhook(&connection, signature, &raw).await)
 }
 
-fn too_large() -> Response {
-    (
-        StatusCode::PAYLOAD_TOO_LARGE,
-        axum::Json(json!({"error": format!("body exceeds the {MAX_WEBHOOK_BODY}-byte limit")})),
-    )
-        .into_response()
+/// The HTTP answer the engine's outcome maps to.
+fn answer(outcome: &WebhookOutcome) -> Response {
+    let reply = outcome.reply();
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(reply.body)).into_response()
 }
 
 enum BodyError {

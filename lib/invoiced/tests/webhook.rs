@@ -95,6 +95,14 @@ fn a_verified_delivery_is_parsed_into_an_event() {
     let event = webhook::verify_event(&s, body, Some(&signature)).expect("event");
     assert_eq!(event.event_type, EventType::InvoiceCreated);
     assert_eq!(event.id.get(), 42);
+    assert_eq!(event.object_id(), Some(1));
+
+    let without_object_id =
+        br#"{"id":43,"type":"unheard.of","timestamp":1700000000,"data":{"object":{"id":"x"}}}"#;
+    let signature = webhook::sign(&s, without_object_id);
+    let event = webhook::verify_event(&s, without_object_id, Some(&signature)).expect("event");
+    assert_eq!(event.event_type, EventType::Unknown("unheard.of".into()));
+    assert_eq!(event.object_id(), None);
 
     let not_an_event = br#"{"test":true}"#;
     let signature = webhook::sign(&s, not_an_event);

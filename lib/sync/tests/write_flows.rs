@@ -134,12 +134,14 @@ async fn a_bad_signature_is_refused_and_nothing_is_stored() {
     let reply = world
         .engine
         .handle_webhook(world.conn.as_str(), Some(&forged), &body)
-        .await;
+        .await
+        .reply();
     assert_eq!(reply.status, 401);
     let missing = world
         .engine
         .handle_webhook(world.conn.as_str(), None, &body)
-        .await;
+        .await
+        .reply();
     assert_eq!(missing.status, 401);
     assert!(
         world.intacct_records(ObjectKind::Customer).iter().all(|c| c
@@ -147,6 +149,54 @@ async fn a_bad_signature_is_refused_and_nothing_is_stored() {
             .get("CUSTOMERID")
             .map(String::as_str)
             != Some("CUST-3"))
+    );
+    assert_eq!(
+        world.intacct.handle.requests_total(),
+        0,
+        "Intacct never called"
+    );
+}
+
+#[tokio::test]
+async fn signed_events_the_sync_does_not_act_on_are_ignored_and_malformed_ones_refused() {
+    let world = World::start(|_| {}).await;
+    let event = |id: u64, event_type: &str| {
+        serde_json::json!({"id": id, "type": event_type, "timestamp": 1_700_000_000,
+                           "data": {"object": {"id": 5}}})
+    };
+    let unknown = event(77_001, "subscription.renewed");
+    for ignored in [&unknown, &event(77_002, "contact.created")] {
+        let reply = world.deliver(ignored).await;
+        assert_eq!(
+            (reply.status, reply.body["status"].as_str()),
+            (200, Some("ignored")),
+            "{reply:?}"
+        );
+    }
+    // An ignored event is remembered like any other.
+    let again = world.deliver(&unknown).await;
+    assert_eq!(
+        (again.status, again.body["status"].as_str()),
+        (200, Some("duplicate"))
+    );
+
+    let malformed = [
+        serde_json::json!({"type": "invoice.created", "timestamp": 1, "data": {"object": {"id": 5}}}),
+        serde_json::json!({"id": 77_003, "timestamp": 1, "data": {"object": {"id": 5}}}),
+        serde_json::json!({"id": 77_004, "type": 12, "timestamp": 1, "data": {"object": {"id": 5}}}),
+        serde_json::json!({"id": 77_005, "type": "invoice.created", "timestamp": 1, "data": {"object": {}}}),
+    ];
+    for body in &malformed {
+        let reply = world.deliver(body).await;
+        assert_eq!(reply.status, 400, "{body}: {reply:?}");
+    }
+    let not_json = world.deliver_raw(b"{\"id\": 77006, \"type\":").await;
+    assert_eq!(not_json.status, 400, "{not_json:?}");
+    assert!(
+        not_json.body["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("body is not JSON")),
+        "{not_json:?}"
     );
     assert_eq!(
         world.intacct.handle.requests_total(),

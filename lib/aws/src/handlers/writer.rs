@@ -2,10 +2,11 @@
 
 use lambda_http::{Body, Request, RequestExt, Response};
 use sync_engine::engine::Engine;
-use sync_engine::engine::webhook::MAX_WEBHOOK_BODY;
+use sync_engine::engine::webhook::SIGNATURE_HEADER;
 
-/// Answers one webhook delivery. The signature is checked over the raw body before anything
-/// else; the answer is 2xx only once the outcome is durable (see the engine).
+/// Answers one webhook delivery. The engine checks the size and then the signature over the raw
+/// body before anything else; the answer is 2xx only once the outcome is durable (see the
+/// engine), and is chosen by the engine's `WebhookOutcome::reply`, as on the `syncd` server.
 pub async fn handle(engine: &Engine, request: Request) -> Response<Body> {
     let connection = request
         .path_parameters_ref()
@@ -14,7 +15,7 @@ pub async fn handle(engine: &Engine, request: Request) -> Response<Body> {
         .to_owned();
     let signature = request
         .headers()
-        .get("x-invoiced-signature")
+        .get(SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let body: &[u8] = match request.body() {
@@ -23,16 +24,10 @@ pub async fn handle(engine: &Engine, request: Request) -> Response<Body> {
         Body::Binary(bytes) => bytes,
         _ => &[],
     };
-    let reply = if body.len() > MAX_WEBHOOK_BODY {
-        sync_engine::engine::webhook::WebhookReply {
-            status: 413,
-            body: serde_json::json!({"error": format!("body exceeds {MAX_WEBHOOK_BODY} bytes")}),
-        }
-    } else {
-        engine
-            .handle_webhook(&connection, signature.as_deref(), body)
-            .await
-    };
+    let reply = engine
+        .handle_webhook(&connection, signature.as_deref(), body)
+        .await
+        .reply();
     Response::builder()
         .status(reply.status)
         .header("content-type", "application/json")

@@ -146,6 +146,13 @@ impl Event {
         self.data.previous.as_ref().or(self.previous.as_ref())
     }
 
+    /// The id of the event's subject (`data.object.id`), read without typing the whole object.
+    ///
+    /// `None` when the object has no integer `id` (Invoiced ids are integers).
+    pub fn object_id(&self) -> Option<i64> {
+        self.data.object.get("id").and_then(Value::as_i64)
+    }
+
     /// Types `data.object` according to the event type.
     ///
     /// Fails if the object does not match the model its type implies (for example an invoice event

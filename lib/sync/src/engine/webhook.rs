@@ -1,18 +1,27 @@
-//! Invoiced webhooks: verify, dedupe, write now, answer.
+//! Invoiced webhooks: verify, dedupe, write now, and say what happened.
 //!
-//! The answer is 2xx only once the outcome is durable (written, queued, parked or a recorded
-//! reconciliation error) and 5xx when it could not be made durable, so Invoiced redelivers
-//! (hourly, for 48 hours). A bad signature is 401 and nothing else happens.
+//! The engine returns a [`WebhookOutcome`]; the edges answer Invoiced with its
+//! [`reply`](WebhookOutcome::reply): 2xx only once the outcome is durable (written, queued,
+//! parked or a recorded reconciliation error) and 5xx when it could not be made durable, so
+//! Invoiced redelivers (hourly, for 48 hours). A bad signature is 401 and nothing else happens.
 
-use serde_json::{Value, json};
 use std::time::Duration;
 
-use invoiced::webhook::{WebhookSecret, verify};
+use invoiced::WebhookError;
+use invoiced::webhook::{WebhookSecret, verify_event};
 
 use super::{Engine, EngineError, Outcome};
-use crate::config::{ConnectionId, RecordType};
-use crate::model::{Operation, WorkItem};
+use crate::config::ConnectionId;
+use crate::model::WorkItem;
 use crate::ports::EventClaim;
+
+mod events;
+mod outcome;
+
+pub use events::{NoObjectId, action_for, work_for_event};
+/// The header Invoiced signs deliveries with (defined by the `invoiced` crate).
+pub use invoiced::webhook::SIGNATURE_HEADER;
+pub use outcome::{Malformed, WebhookOutcome, WebhookReply};
 
 /// Largest webhook body accepted. Invoiced events are a few KiB; an invoice with hundreds of
 /// lines stays well under this.
@@ -22,104 +31,52 @@ pub const MAX_WEBHOOK_BODY: usize = 512 * 1024;
 /// 30 s delivery timeout is never hit.
 pub const WEBHOOK_WRITE_BUDGET: Duration = Duration::from_secs(20);
 
-/// What to answer Invoiced.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WebhookReply {
-    /// HTTP status.
-    pub status: u16,
-    /// JSON body (for people reading delivery logs).
-    pub body: Value,
-}
-
-impl WebhookReply {
-    fn new(status: u16, body: Value) -> Self {
-        Self { status, body }
-    }
-}
-
-/// The work an event asks for, or `None` for events the sync does not act on.
-pub fn work_for_event(
-    connection: &ConnectionId,
-    event_type: &str,
-    object_id: &str,
-) -> Option<WorkItem> {
-    let (record_type, operation) = match event_type {
-        "customer.created" | "customer.updated" => (RecordType::Customer, Operation::Create),
-        "invoice.created" | "invoice.updated" | "invoice.paid" => {
-            (RecordType::Invoice, Operation::Create)
-        }
-        "credit_note.created" | "credit_note.updated" => {
-            (RecordType::CreditNote, Operation::Create)
-        }
-        "payment.created" | "payment.updated" => (RecordType::Payment, Operation::Create),
-        "payment.deleted" => (RecordType::Payment, Operation::Void),
-        _ => return None,
-    };
-    Some(WorkItem {
-        connection: connection.clone(),
-        record_type,
-        invoiced_id: object_id.to_owned(),
-        operation,
-    })
-}
-
 impl Engine {
     /// Handles one webhook delivery for `connection` with its raw body and
-    /// `X-Invoiced-Signature` header.
+    /// [`SIGNATURE_HEADER`] value, and says what happened; the edge answers Invoiced with
+    /// [`WebhookOutcome::reply`].
     pub async fn handle_webhook(
         &self,
         connection: &str,
         signature: Option<&str>,
         body: &[u8],
-    ) -> WebhookReply {
+    ) -> WebhookOutcome {
         if body.len() > MAX_WEBHOOK_BODY {
-            return WebhookReply::new(
-                413,
-                json!({"error": format!("body of {} bytes exceeds the {MAX_WEBHOOK_BODY}-byte limit", body.len())}),
-            );
+            return WebhookOutcome::TooLarge;
         }
         let Ok(id) = ConnectionId::parse(connection) else {
-            return WebhookReply::new(404, json!({"error": "unknown connection"}));
+            return WebhookOutcome::UnknownConnection;
         };
         let conn = match self.connection(&id).await {
             Ok(conn) => conn,
-            Err(EngineError::UnknownConnection(_)) => {
-                return WebhookReply::new(404, json!({"error": "unknown connection"}));
-            }
+            Err(EngineError::UnknownConnection(_)) => return WebhookOutcome::UnknownConnection,
             Err(e) => {
                 tracing::error!(connection = %id, error = %e, "webhook: connection unavailable");
-                return WebhookReply::new(
-                    503,
-                    json!({"error": "temporarily unavailable; redeliver"}),
-                );
+                return WebhookOutcome::Unavailable;
             }
         };
-        let secret = match WebhookSecret::new(conn.secrets.invoiced_webhook_secret.clone()) {
-            Ok(secret) => secret,
-            Err(_) => {
-                return WebhookReply::new(
-                    500,
-                    json!({"error": "the connection has no webhook secret configured"}),
-                );
+        let Ok(secret) = WebhookSecret::new(conn.secrets.invoiced_webhook_secret.clone()) else {
+            return WebhookOutcome::NoWebhookSecret;
+        };
+        let event = match verify_event(&secret, body, signature) {
+            Ok(event) => event,
+            Err(WebhookError::Signature(e)) => {
+                tracing::warn!(connection = %id, error = %e, "webhook signature rejected");
+                return WebhookOutcome::BadSignature(e);
+            }
+            Err(WebhookError::Body(e)) => {
+                tracing::error!(connection = %id, error = %e, "signed webhook body is not an event");
+                return WebhookOutcome::Malformed(Malformed::from_json_error(&e));
             }
         };
-        if let Err(e) = verify(&secret, body, signature) {
-            tracing::warn!(connection = %id, error = %e, "webhook signature rejected");
-            return WebhookReply::new(401, json!({"error": format!("invalid signature: {e}")}));
-        }
-        let event: Value = match serde_json::from_slice(body) {
-            Ok(v) => v,
+        let work = match work_for_event(&id, &event) {
+            Ok(work) => work,
             Err(e) => {
-                tracing::error!(connection = %id, error = %e, "signed webhook body is not JSON");
-                return WebhookReply::new(400, json!({"error": format!("body is not JSON: {e}")}));
+                tracing::error!(connection = %id, event = %event.id, error = %e, "signed webhook event names no record");
+                return WebhookOutcome::Malformed(Malformed::NotAnEvent(e.to_string()));
             }
         };
-        let (Some(event_id), Some(event_type)) = (
-            event.get("id").and_then(json_id),
-            event.get("type").and_then(Value::as_str),
-        ) else {
-            return WebhookReply::new(400, json!({"error": "event without id or type"}));
-        };
+        let event_id = event.id.to_string();
         // Claim the event: of any number of concurrent copies, exactly one goes on.
         let now = self.clock.now();
         let holder = format!("{}-{:016x}", self.settings.instance, rand::random::<u64>());
@@ -130,19 +87,11 @@ impl Engine {
             .await
         {
             Ok(EventClaim::Claimed) => {}
-            Ok(EventClaim::Handled) => {
-                return WebhookReply::new(200, json!({"status": "duplicate", "event": event_id}));
-            }
+            Ok(EventClaim::Handled) => return WebhookOutcome::Duplicate { event: event.id },
             // Not 2xx: if the delivery holding it dies, Invoiced's redelivery of this copy is
             // what brings the event back.
-            Ok(EventClaim::InProgress) => {
-                return WebhookReply::new(
-                    409,
-                    json!({"status": "in_progress", "event": event_id,
-                           "error": "another delivery of this event is being handled; redeliver later"}),
-                );
-            }
-            Err(e) => return unavailable(&id, &EngineError::Store(e)),
+            Ok(EventClaim::InProgress) => return WebhookOutcome::InProgress { event: event.id },
+            Err(e) => return not_durable(&id, &EngineError::Store(e)),
         }
         // If this handler is dropped before it settles (the caller hung up, a deadline), the
         // claim is given back rather than left to lapse, so the redelivery is handled at once.
@@ -153,26 +102,22 @@ impl Engine {
             holder: holder.clone(),
             armed: true,
         };
-        let object_id = event
-            .get("data")
-            .and_then(|d| d.get("object"))
-            .and_then(|o| o.get("id"))
-            .and_then(json_id);
-        let work = object_id.and_then(|oid| work_for_event(&id, event_type, &oid));
-        let reply = match work {
-            None => WebhookReply::new(
-                200,
-                json!({"status": "ignored", "reason": format!("{event_type} events are not synced")}),
-            ),
+        let outcome = match work {
+            None => WebhookOutcome::Ignored {
+                event_type: event.event_type,
+            },
             Some(work) => match self.write_within_budget(&conn, &work).await {
-                Ok(outcome) => WebhookReply::new(200, describe(&event_id, &outcome)),
+                Ok(outcome) => WebhookOutcome::Handled {
+                    event: event.id,
+                    outcome,
+                },
                 Err(e) => {
                     // Nothing durable: free the event so Invoiced's redelivery is handled at once.
                     guard.armed = false;
                     if let Err(release) = self.store.release_event(&id, &event_id, &holder).await {
                         tracing::warn!(connection = %id, error = %release, "could not release webhook event; its claim lapses on its own");
                     }
-                    return unavailable(&id, &e);
+                    return not_durable(&id, &e);
                 }
             },
         };
@@ -187,7 +132,7 @@ impl Engine {
             // which the write intents make harmless.
             tracing::warn!(connection = %id, error = %e, "could not remember webhook event");
         }
-        reply
+        outcome
     }
 
     async fn write_within_budget(
@@ -214,12 +159,9 @@ impl Engine {
     }
 }
 
-fn unavailable(id: &ConnectionId, error: &EngineError) -> WebhookReply {
+fn not_durable(id: &ConnectionId, error: &EngineError) -> WebhookOutcome {
     tracing::error!(connection = %id, error = %error, "webhook outcome not durable; asking for redelivery");
-    WebhookReply::new(
-        503,
-        json!({"error": "could not record the outcome; redeliver"}),
-    )
+    WebhookOutcome::NotDurable
 }
 
 /// Gives a webhook event's claim back when its handler is dropped before settling it.
@@ -255,35 +197,4 @@ impl Drop for ClaimGuard {
 
 fn to_chrono(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
-}
-
-/// Ids arrive as numbers or strings.
-fn json_id(value: &Value) -> Option<String> {
-    match value {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        _ => None,
-    }
-}
-
-fn describe(event_id: &str, outcome: &Outcome) -> Value {
-    match outcome {
-        Outcome::Written { key } => {
-            json!({"event": event_id, "status": "written", "intacct_key": key})
-        }
-        Outcome::AlreadyDone => json!({"event": event_id, "status": "already_done"}),
-        Outcome::Skipped { reason } => {
-            json!({"event": event_id, "status": "skipped", "reason": reason})
-        }
-        Outcome::Queued { reason, delay } => {
-            json!({"event": event_id, "status": "queued", "reason": reason, "delay_secs": delay.as_secs()})
-        }
-        Outcome::Parked { waiting_for } => json!({
-            "event": event_id, "status": "parked",
-            "waiting_for": format!("{} {}", waiting_for.record_type, waiting_for.invoiced_id)
-        }),
-        Outcome::Failed { error_id, code } => {
-            json!({"event": event_id, "status": "reconciliation_error", "error": error_id, "code": code})
-        }
-    }
 }

@@ -268,6 +268,18 @@ impl<S: ?Sized + Store> World<S> {
         self.engine
             .handle_webhook(self.conn.as_str(), Some(&signature), &body)
             .await
+            .reply()
+    }
+
+    /// Delivers a raw body signed with the webhook secret, whether or not it is an event.
+    pub async fn deliver_raw(&self, body: &[u8]) -> WebhookReply {
+        let secret =
+            invoiced::WebhookSecret::new(self.invoiced.webhook_secret.clone()).expect("secret");
+        let signature = invoiced::webhook::sign(&secret, body);
+        self.engine
+            .handle_webhook(self.conn.as_str(), Some(&signature), body)
+            .await
+            .reply()
     }
 
     /// Delivers every new event in order and returns the replies.
@@ -318,9 +330,11 @@ impl<S: ?Sized + Store> World<S> {
         let (body, signature) = self.signed(event);
         // Unconstrained: Tokio's cooperative budget would otherwise make the joined deliveries
         // start a few at a time, the first finishing before the last begins.
-        tokio::task::unconstrained(futures::future::join_all((0..copies).map(|_| {
+        tokio::task::unconstrained(futures::future::join_all((0..copies).map(|_| async {
             self.engine
                 .handle_webhook(self.conn.as_str(), Some(&signature), &body)
+                .await
+                .reply()
         })))
         .await
     }
