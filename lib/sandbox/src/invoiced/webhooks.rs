@@ -7,7 +7,7 @@
 //! on a schedule (the backend: hourly, 48 attempts); after the last retry, or at once on
 //! `410 Gone`, the webhook is disabled, as the backend disables every webhook with that URL.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 use std::collections::VecDeque;
@@ -25,7 +25,7 @@ pub const SIGNATURE_HEADER: &str = "X-Invoiced-Signature";
 /// Lowercase hex HMAC-SHA256 of `body` keyed by `secret` — the `X-Invoiced-Signature` value.
 pub fn sign(secret: &str, body: &[u8]) -> String {
     // HMAC accepts keys of any length, so this cannot fail; fall back to an impossible value.
-    match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
+    match <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()) {
         Ok(mut mac) => {
             mac.update(body);
             hex::encode(mac.finalize().into_bytes())
