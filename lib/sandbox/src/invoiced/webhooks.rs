@@ -344,7 +344,7 @@ mod tests {
 
     #[test]
     fn signature_matches_the_backend_test_vector() {
-        // tests/Webhooks/PusherTest.php (see tests/fixtures/invoiced/SOURCES.md).
+        // tests/Webhooks/PusherTest.php (see lib/sandbox/tests/fixtures/invoiced/SOURCES.md).
         assert_eq!(
             sign("4b37d5776dad4059ab4c80fa072e3fce", br#"{"test":true}"#),
             "341cb5ca9555e923c908c2eb5d36189ea11d90c0dfd559377c5edb669f9cf240"

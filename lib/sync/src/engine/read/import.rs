@@ -1,6 +1,6 @@
 //! One Intacct row → the Invoiced record, created or updated, with its mapping.
 //!
-//! Ownership rules (reference §3.10): a row whose mapping says it came from Invoiced is an echo
+//! Ownership rules (`docs/reference.md#ownership-and-echoes`): a row whose mapping says it came from Invoiced is an echo
 //! of our own write and is left alone; records imported from Intacct are owned by Intacct.
 //! Creates carry an idempotency key derived from the Intacct key, so a re-read row never
 //! creates a second Invoiced record even if its mapping was lost.

@@ -1,6 +1,7 @@
 //! Invoiced invoice → Intacct AR invoice (`create_invoice`); a void → `reverse_invoice`.
 //!
-//! Rules (reference §3.1, §3.4): drafts are never posted (an invoice leaving draft counts as
+//! Rules (`docs/reference.md#what-is-written`, `docs/reference.md#invoices-to-intacct`): drafts
+//! are never posted (an invoice leaving draft counts as
 //! created); edits after posting are not posted; invoices that came from Intacct are never
 //! written back; a void reverses the Intacct invoice. The invoice number is sent as the Intacct
 //! document number, which is also how a lost response is probed for.
