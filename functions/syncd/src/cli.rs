@@ -135,6 +135,7 @@ pub enum Command {
         action: DlqCommand,
     },
     /// Run the whole product against both sandboxes, in-process, and check they agree.
+    #[cfg(feature = "demo")]
     Demo {
         /// Intacct customers to seed.
         #[arg(long, default_value_t = 20)]
@@ -273,6 +274,7 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
 pub fn init_tracing(cli: &Cli) {
     let default = match (cli.verbose, &cli.command) {
         (true, _) => "info",
+        #[cfg(feature = "demo")]
         (false, Command::Demo { .. }) => "off",
         (false, _) => "warn",
     };
@@ -463,6 +465,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--listen must be a loopback address; expose it through a reverse proxy");
     }
     match &cli.command {
+        #[cfg(feature = "demo")]
         Command::Demo {
             seed_customers,
             seed_invoices,
@@ -530,7 +533,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let store = engine.store().as_ref();
     let now = Utc::now();
     match &cli.command {
-        Command::Demo { .. } | Command::Serve { .. } => {}
+        #[cfg(feature = "demo")]
+        Command::Demo { .. } => {}
+        Command::Serve { .. } => {}
         Command::Connection { action } => match action {
             ConnectionCommand::Add { config, secret } => {
                 let text = std::fs::read_to_string(config)

@@ -7,7 +7,7 @@
 //! an operator browsing the queue in the console sees what each message is about without
 //! decoding bodies; the retrier never reads them.
 //!
-//! Dead letters are moved back by the movers in [`redrive`] and listed, without being taken,
+//! Dead letters are moved back by the mover in [`redrive`] and listed, without being taken,
 //! by [`peek()`].
 
 pub mod peek;
@@ -15,9 +15,7 @@ pub mod redrive;
 
 pub use peek::{PeekError, PeekReport, PeekedBody, PeekedLetter, peek};
 
-pub use redrive::{
-    DeadLetterMover, ManualMover, MoveTaskMover, RedriveError, RedriveReport, queue_depth,
-};
+pub use redrive::{DeadLetterMover, ManualMover, RedriveError, RedriveReport, queue_depth};
 
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;

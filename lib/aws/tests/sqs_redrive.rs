@@ -1,5 +1,5 @@
 //! Dead letters against moto: a message that keeps failing lands in the dead-letter queue, an
-//! operator looks at it without taking it, and the movers bring it back after the operator fixed
+//! operator looks at it without taking it, and the mover brings it back after the operator fixed
 //! the cause.
 
 mod support;
@@ -9,8 +9,8 @@ use aws_sdk_sqs::types::{Message, QueueAttributeName};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use sync_aws::sqs::{
-    DeadLetterMover, ManualMover, MoveTaskMover, PeekedBody, RedriveError, SqsRetryQueue,
-    attributes, parse_message, peek, queue_depth,
+    DeadLetterMover, ManualMover, PeekedBody, RedriveError, SqsRetryQueue, attributes,
+    parse_message, peek, queue_depth,
 };
 use sync_engine::config::{ConnectionId, RecordType};
 use sync_engine::model::{Operation, RetryMessage, WorkItem};
@@ -21,7 +21,6 @@ struct Queues {
     client: Client,
     source_url: String,
     dlq_url: String,
-    dlq_arn: String,
 }
 
 impl Queues {
@@ -45,7 +44,6 @@ impl Queues {
             client,
             source_url,
             dlq_url,
-            dlq_arn,
         }
     }
 
@@ -137,7 +135,6 @@ async fn a_message_that_keeps_failing_is_dead_lettered_then_redriven_intact() {
     let report = mover.redrive(10).await.expect("redrive");
     assert_eq!(report.moved, 1);
     assert!(report.drained, "the DLQ had nothing more");
-    assert_eq!(report.task_handle, None);
     assert_eq!(mover.dlq_depth().await.expect("depth"), 0);
 
     let back = queues.receive(&queues.source_url).await;
@@ -264,73 +261,6 @@ async fn a_redrive_to_a_missing_source_queue_fails_without_losing_the_dead_lette
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-#[tokio::test]
-async fn the_sqs_move_task_is_reported_as_unsupported_by_an_endpoint_without_it() {
-    // moto 5.2.5 lacks StartMessageMoveTask; production AWS has it. The mover must say so in a
-    // typed error the operator tool can act on (fall back to the manual mover).
-    let queues = Queues::create().await;
-    let mover = MoveTaskMover::new(queues.client.clone(), &queues.dlq_arn);
-    let err = mover.redrive(100).await.expect_err("moto has no move task");
-    assert!(
-        matches!(
-            err,
-            RedriveError::NotSupported {
-                operation: "StartMessageMoveTask",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-}
-
-/// Records the body of every request the client sends.
-#[derive(Debug, Clone, Default)]
-struct CaptureBodies(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
-
-impl aws_sdk_sqs::config::Intercept for CaptureBodies {
-    fn name(&self) -> &'static str {
-        "CaptureBodies"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &aws_sdk_sqs::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
-        _components: &aws_sdk_sqs::config::RuntimeComponents,
-        _cfg: &mut aws_sdk_sqs::config::ConfigBag,
-    ) -> Result<(), aws_sdk_sqs::error::BoxError> {
-        if let Some(bytes) = context.request().body().bytes()
-            && let Ok(mut bodies) = self.0.lock()
-        {
-            bodies.push(String::from_utf8_lossy(bytes).into_owned());
-        }
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn the_move_task_request_names_the_queues_and_caps_the_rate() {
-    let queues = Queues::create().await;
-    let capture = CaptureBodies::default();
-    let config = aws_sdk_sqs::config::Builder::from(&support::sdk_config().await)
-        .interceptor(capture.clone())
-        .build();
-    let client = Client::from_conf(config);
-    let mover = MoveTaskMover::new(client, &queues.dlq_arn).with_destination("arn:aws:sqs:x:1:y");
-
-    // moto answers with an error; what matters here is the request SQS would receive.
-    let _ = mover.redrive(10_000).await;
-
-    let bodies = capture.0.lock().expect("not poisoned").clone();
-    let request: serde_json::Value =
-        serde_json::from_str(bodies.last().expect("one request sent")).expect("JSON protocol");
-    assert_eq!(request["SourceArn"], queues.dlq_arn.as_str());
-    assert_eq!(request["DestinationArn"], "arn:aws:sqs:x:1:y");
-    assert_eq!(
-        request["MaxNumberOfMessagesPerSecond"], 500,
-        "a limit above SQS's 500/s ceiling is sent as the ceiling"
-    );
 }
 
 #[tokio::test]

@@ -12,6 +12,18 @@ use crate::error::{
 };
 use crate::response::{ErrorDetail, ResultStatus};
 
+impl Error {
+    /// What the sync engine should do (see [`classify`]).
+    pub fn class(&self) -> ErrorClass {
+        classify(self)
+    }
+
+    /// The catalogue entry: stable code and operator fix (see [`catalogue_entry`]).
+    pub fn catalogue(&self) -> &'static CatalogueEntry {
+        catalogue_entry(self)
+    }
+}
+
 /// One catalogue entry.
 #[derive(Debug, PartialEq, Eq)]
 pub struct CatalogueEntry {

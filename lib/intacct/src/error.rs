@@ -5,8 +5,11 @@
 //! stop and ask for credentials (authentication), or raise a reconciliation error with a fix
 //! (needs operator). [`crate::classify`] answers it from the catalogue entry, which also
 //! carries the stable code and the operator's fix.
+//!
+//! This module sits above [`crate::response`]: a failed result becomes an [`Error`] here, so the
+//! response parser never needs the error type.
 
-use crate::response::{ErrorDetail, ParseError, ResultStatus};
+use crate::response::{ErrorDetail, FunctionResult, ParseError, Response, ResultStatus};
 
 /// What went wrong at the transport level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,19 +123,45 @@ impl Error {
         }
     }
 
-    /// What the sync engine should do (see [`crate::classify`]).
-    pub fn class(&self) -> ErrorClass {
-        crate::catalogue::classify(self)
-    }
-
-    /// The catalogue entry: stable code and operator fix (see [`crate::catalogue_entry`]).
-    pub fn catalogue(&self) -> &'static crate::CatalogueEntry {
-        crate::catalogue::catalogue_entry(self)
-    }
-
     /// True when any carried error matches `pred`.
     pub fn any_detail(&self, pred: impl Fn(&ErrorDetail) -> bool) -> bool {
         self.details().iter().any(pred)
+    }
+}
+
+impl FunctionResult {
+    /// The result as an error, `None` when it succeeded.
+    pub fn error(&self) -> Option<Error> {
+        (!self.is_success()).then(|| Error::Function {
+            function: self.function.clone(),
+            control_id: self.control_id.clone(),
+            status: self.status,
+            errors: self.errors.clone(),
+        })
+    }
+
+    /// `Ok(self)` on success, otherwise [`Error::Function`] (also for `aborted`).
+    pub fn ensure_success(self) -> Result<Self, Error> {
+        match self.error() {
+            None => Ok(self),
+            Some(e) => Err(e),
+        }
+    }
+}
+
+impl Response {
+    /// `Ok` when every function succeeded. Otherwise the first `failure` (the cause), or
+    /// the first `aborted` result if no function failed outright.
+    pub fn check_results(&self) -> Result<(), Error> {
+        let results = self.results();
+        let failing = results
+            .iter()
+            .find(|r| r.status == ResultStatus::Failure)
+            .or_else(|| results.iter().find(|r| r.status == ResultStatus::Aborted));
+        match failing.and_then(FunctionResult::error) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 }
 

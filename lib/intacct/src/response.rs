@@ -4,12 +4,11 @@
 //! Parsing is lenient about *shape* details the real gateway varies on (control failures with
 //! or without senderid, lowercase vs uppercase listtype, self-closing empty `<data/>`) and
 //! strict about structure: a body that is not an Intacct `<response>` is an error, never a
-//! panic.
+//! panic. Turning a failed result into a client error is [`crate::error`]'s job.
 
 use chrono::{DateTime, FixedOffset};
 use secrecy::SecretString;
 
-use crate::error::Error;
 use crate::record::{Record, XmlError, parse_document};
 use crate::types::parse_envelope_timestamp;
 
@@ -284,24 +283,6 @@ impl FunctionResult {
         self.status == ResultStatus::Success
     }
 
-    /// The result as an error, `None` when it succeeded.
-    pub fn error(&self) -> Option<Error> {
-        (!self.is_success()).then(|| Error::Function {
-            function: self.function.clone(),
-            control_id: self.control_id.clone(),
-            status: self.status,
-            errors: self.errors.clone(),
-        })
-    }
-
-    /// `Ok(self)` on success, otherwise [`Error::Function`] (also for `aborted`).
-    pub fn ensure_success(self) -> Result<Self, Error> {
-        match self.error() {
-            None => Ok(self),
-            Some(e) => Err(e),
-        }
-    }
-
     /// The session id and endpoint of a `getAPISession` result.
     pub fn api_session(&self) -> Option<ApiSession> {
         let api = self
@@ -437,20 +418,6 @@ impl Response {
     /// The result with the given function control id.
     pub fn result(&self, control_id: &str) -> Option<&FunctionResult> {
         self.results().iter().find(|r| r.control_id == control_id)
-    }
-
-    /// `Ok` when every function succeeded. Otherwise the first `failure` (the cause), or
-    /// the first `aborted` result if no function failed outright.
-    pub fn check_results(&self) -> Result<(), Error> {
-        let results = self.results();
-        let failing = results
-            .iter()
-            .find(|r| r.status == ResultStatus::Failure)
-            .or_else(|| results.iter().find(|r| r.status == ResultStatus::Aborted));
-        match failing.and_then(FunctionResult::error) {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
     }
 
     /// True when the control level failed.

@@ -6,7 +6,7 @@
 //! (`Mac::verify_slice`). There is no replay protection in the scheme: de-duplicate on the event id.
 
 use crate::models::Event;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 use std::fmt;
@@ -39,7 +39,7 @@ impl WebhookSecret {
     fn mac(&self) -> Hmac<Sha256> {
         // HMAC takes keys of any length (long keys are hashed), so `new_from_slice` cannot fail here.
         #[allow(clippy::expect_used)]
-        <Hmac<Sha256> as Mac>::new_from_slice(self.0.expose_secret().as_bytes())
+        <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.expose_secret().as_bytes())
             .expect("HMAC-SHA256 accepts keys of any length")
     }
 }

@@ -1,5 +1,6 @@
-//! The official SDKs' own request fixtures (tests/fixtures/intacct, see SOURCES.md), posted to the
-//! sandbox: it must accept what the SDKs write and fail where the real gateway would.
+//! The official SDKs' own request fixtures (lib/sandbox/tests/fixtures/intacct/SOURCES.md says
+//! where each came from), posted to the sandbox: it must accept what the SDKs write and fail
+//! where the real gateway would.
 
 mod intacct_support;
 

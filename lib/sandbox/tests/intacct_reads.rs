@@ -241,8 +241,8 @@ async fn read_by_keys_returns_nested_documents_with_lines() {
     assert_eq!(text(&body, "errorno").unwrap(), "Invalid fields list BOGUS");
 }
 
-/// The exact field lists and queries the production integration sends (reference §2.4–2.7)
-/// must be accepted as-is: none may trip DL02000001.
+/// The exact field lists and queries the vendor's integration sends
+/// (`docs/reference.md#what-is-read`) must be accepted as-is: none may trip DL02000001.
 #[tokio::test]
 async fn production_field_lists_are_accepted() {
     let sandbox = seeded(2, 2, 1, 1).await;

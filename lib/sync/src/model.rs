@@ -80,13 +80,14 @@ pub struct Mapping {
 }
 
 /// What a write to Intacct is for. Part of a write intent's identity.
+///
+/// There is no update: documents are never updated, and a customer update sets fields to their
+/// current values, so repeating it is harmless and it needs no intent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Operation {
     /// Create the record.
     Create,
-    /// Update the record (customers only; documents are never updated).
-    Update,
     /// Void / reverse the record.
     Void,
 }
@@ -96,7 +97,6 @@ impl Operation {
     pub fn as_str(self) -> &'static str {
         match self {
             Operation::Create => "create",
-            Operation::Update => "update",
             Operation::Void => "void",
         }
     }

@@ -1,15 +1,12 @@
 //! Moving dead letters back to the retry queue once an operator fixed their cause.
 //!
-//! Two movers behind one trait: [`MoveTaskMover`] asks SQS to do it (StartMessageMoveTask, the
-//! real AWS API, asynchronous and unbounded in count), and [`ManualMover`] does it by hand with
-//! ReceiveMessage / SendMessage / DeleteMessage, in bounded batches, which also works on
-//! emulators that lack the move-task API (moto 5.2.5).
+//! [`ManualMover`] does it by hand with ReceiveMessage / SendMessage / DeleteMessage, in bounded
+//! batches. SQS's own StartMessageMoveTask is not used: it cannot stop at a count (an operator
+//! redrives `--limit N`), and emulators such as moto 5.2.5 lack it.
 
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::config::http::HttpResponse;
-use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_sqs::operation::start_message_move_task::StartMessageMoveTaskError;
+use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::QueueAttributeName;
 use std::time::Duration;
 
@@ -21,23 +18,11 @@ pub struct RedriveReport {
     pub moved: usize,
     /// Whether the dead-letter queue was found empty before `limit` was reached.
     pub drained: bool,
-    /// The handle of the SQS move task doing the work asynchronously, when the mover delegated
-    /// it (`moved` is then 0: SQS reports progress through ListMessageMoveTasks).
-    pub task_handle: Option<String>,
 }
 
 /// Why a redrive stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum RedriveError {
-    /// The endpoint does not implement the API (moto and other emulators lack
-    /// StartMessageMoveTask); use [`ManualMover`] there.
-    #[error("{operation} is not supported by this endpoint: {detail}")]
-    NotSupported {
-        /// The SQS action.
-        operation: &'static str,
-        /// What the endpoint answered.
-        detail: String,
-    },
     /// An SQS call failed; `moved` messages had already been moved (and are not undone).
     #[error("SQS {operation} failed after {moved} message(s) moved: {detail}")]
     Sqs {
@@ -55,8 +40,7 @@ pub enum RedriveError {
 pub trait DeadLetterMover: Send + Sync {
     /// Moves up to `limit` dead letters back to their source queue, bodies unchanged (a
     /// message keeps its attempt count, as the embedded queue's redrive does, so one that fails
-    /// again after the operator's fix goes straight back to the dead-letter queue). A mover
-    /// that cannot bound the count says so on its implementation ([`MoveTaskMover`]).
+    /// again after the operator's fix goes straight back to the dead-letter queue).
     async fn redrive(&self, limit: usize) -> Result<RedriveReport, RedriveError>;
 }
 
@@ -215,114 +199,6 @@ impl DeadLetterMover for ManualMover {
             }
         }
         Ok(report)
-    }
-}
-
-/// Moves dead letters with SQS's own move task (StartMessageMoveTask): one call, and SQS moves
-/// every message of the dead-letter queue asynchronously, back to the queue each came from
-/// unless a destination is set.
-#[derive(Debug, Clone)]
-pub struct MoveTaskMover {
-    client: Client,
-    dlq_arn: String,
-    destination_arn: Option<String>,
-}
-
-/// SQS's ceiling on a move task's rate.
-const MAX_MOVE_RATE: usize = 500;
-
-impl MoveTaskMover {
-    /// A mover for the dead-letter queue with ARN `dlq_arn` (the API takes ARNs, not URLs).
-    pub fn new(client: Client, dlq_arn: impl Into<String>) -> Self {
-        Self {
-            client,
-            dlq_arn: dlq_arn.into(),
-            destination_arn: None,
-        }
-    }
-
-    /// Sends every message to `arn` instead of the queue it came from.
-    pub fn with_destination(mut self, arn: impl Into<String>) -> Self {
-        self.destination_arn = Some(arn.into());
-        self
-    }
-}
-
-#[async_trait]
-impl DeadLetterMover for MoveTaskMover {
-    /// Starts the move task. A move task cannot stop at a count, so `limit` is used as its rate
-    /// (messages per second, clamped to 1..=500) and the whole queue is moved; use
-    /// [`ManualMover`] to move only some.
-    async fn redrive(&self, limit: usize) -> Result<RedriveReport, RedriveError> {
-        const OPERATION: &str = "StartMessageMoveTask";
-        let output = self
-            .client
-            .start_message_move_task()
-            .source_arn(&self.dlq_arn)
-            .set_destination_arn(self.destination_arn.clone())
-            .max_number_of_messages_per_second(to_i32(limit.clamp(1, MAX_MOVE_RATE)))
-            .send()
-            .await
-            .map_err(|e| {
-                if is_not_supported(&e) {
-                    RedriveError::NotSupported {
-                        operation: OPERATION,
-                        detail: not_supported_detail(&e),
-                    }
-                } else {
-                    RedriveError::Sqs {
-                        operation: OPERATION,
-                        moved: 0,
-                        detail: DisplayErrorContext(&e).to_string(),
-                    }
-                }
-            })?;
-        Ok(RedriveReport {
-            moved: 0,
-            drained: false,
-            task_handle: output.task_handle,
-        })
-    }
-}
-
-/// Whether the endpoint does not implement the action: SQS's own UnsupportedOperation, the
-/// `InvalidAction` of emulators that do not know it, HTTP 501, or an HTTP 500 whose body is an
-/// HTML page instead of an AWS error document (moto answers unimplemented actions with a Flask
-/// "Internal Server Error" page; real SQS answers every error in its own protocol, with a code).
-fn is_not_supported(error: &SdkError<StartMessageMoveTaskError, HttpResponse>) -> bool {
-    if error
-        .as_service_error()
-        .is_some_and(StartMessageMoveTaskError::is_unsupported_operation)
-    {
-        return true;
-    }
-    if matches!(
-        error.code(),
-        Some("InvalidAction" | "UnsupportedOperation" | "NotImplemented")
-    ) {
-        return true;
-    }
-    let Some(response) = error.raw_response() else {
-        return false;
-    };
-    let status = response.status().as_u16();
-    let html = response
-        .body()
-        .bytes()
-        .is_some_and(|b| b.trim_ascii_start().starts_with(b"<"));
-    status == 501 || (status == 500 && error.code().is_none() && html)
-}
-
-/// A short description of a not-supported answer (the SDK's full context includes the raw
-/// response, which for an HTML page is long and says nothing more).
-fn not_supported_detail(error: &SdkError<StartMessageMoveTaskError, HttpResponse>) -> String {
-    match (error.code(), error.raw_response()) {
-        (Some(code), _) => format!("error code {code}"),
-        (None, Some(response)) => format!(
-            "HTTP {} without an AWS error document",
-            response.status().as_u16()
-        ),
-        (None, None) => "no response".to_owned(),
     }
 }
 

@@ -10,7 +10,8 @@
 //! JSON admin API under `/sandbox`.
 //!
 //! Where the public record is silent, the sandbox picks a shape and says so (see
-//! `shared/reference/intacct-api.md` §11), so clients must not key on more than the reference does:
+//! `docs/reference.md#where-the-public-record-is-silent`), so clients must not key on more than
+//! that section does:
 //! - `XMLGW_JPP0001`: HTTP 200, gateway-error shape (`<control><status>failure</status></control>`),
 //!   description "There are too many operations running for this company (200024)", correction
 //!   "Please Try Again Later".

@@ -1,4 +1,4 @@
-//! Response writing, shaped after the SDK test fixtures (`shared/fixtures/intacct/resp_*`).
+//! Response writing, shaped after the SDK test fixtures (`lib/intacct/tests/fixtures/resp_*`).
 
 use std::fmt::Write as _;
 

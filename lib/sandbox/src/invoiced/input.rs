@@ -2,11 +2,18 @@
 //!
 //! PATCH needs three states per field: absent (leave alone), `null` (clear) and a value. The
 //! official libraries turn `""` into "unset", so an empty string clears a text field too.
+//!
+//! Numbers arrive through serde_json, which parses them as `f64`; amounts take its shortest
+//! round-trip text (`Number`'s `Display`) and parse that as a decimal, which is exact for the
+//! ≤ 15 significant digits any invoice amount has. Strings such as `"12.50"` are accepted too.
 
+use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
 use super::error::ApiError;
+use super::money::round_currency;
 use super::wire::Json;
 
 /// A decoded JSON object body.
@@ -156,4 +163,47 @@ pub fn patch_bool(body: &Body, key: &str, field: &mut bool) -> Result<(), ApiErr
         *field = value;
     }
     Ok(())
+}
+
+/// Parse a JSON number or numeric string into a decimal; `param` names the field in the 400.
+pub fn parse_decimal(value: &Value, param: &str) -> Result<Decimal, ApiError> {
+    let text = match value {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.trim().to_string(),
+        _ => {
+            return Err(ApiError::invalid_param(
+                format!("{param} must be a number"),
+                param,
+            ));
+        }
+    };
+    Decimal::from_str(&text)
+        .or_else(|_| Decimal::from_scientific(&text))
+        .map_err(|_| ApiError::invalid_param(format!("{param} must be a number"), param))
+}
+
+/// Parse a money amount: a decimal rounded to currency precision.
+pub fn parse_money(value: &Value, param: &str) -> Result<Decimal, ApiError> {
+    parse_decimal(value, param).map(round_currency)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(text: &str) -> Decimal {
+        Decimal::from_str_exact(text).unwrap()
+    }
+
+    #[test]
+    fn parsing_accepts_numbers_and_numeric_strings_but_not_garbage() {
+        let n: Value = serde_json::from_str("51.15").unwrap();
+        assert_eq!(parse_money(&n, "amount").unwrap(), dec("51.15"));
+        assert_eq!(
+            parse_money(&Value::from("0.1"), "amount").unwrap(),
+            dec("0.1")
+        );
+        let err = parse_money(&Value::Bool(true), "amount").unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("amount"));
+    }
 }

@@ -56,7 +56,7 @@ pub fn parse_rows(value: &Value) -> Result<Vec<PlannedRow>, ApiError> {
         let kind_text = input::text(row, "type")?.flatten().unwrap_or_default();
         let kind = AppliedType::parse(&kind_text)
             .ok_or_else(|| failure(format!("unsupported application type `{kind_text}`")))?;
-        let amount = money::parse_money(row.get("amount").unwrap_or(&Value::Null), "applied_to")?;
+        let amount = input::parse_money(row.get("amount").unwrap_or(&Value::Null), "applied_to")?;
         if amount <= Decimal::ZERO {
             return Err(failure("the amount applied must be greater than 0"));
         }

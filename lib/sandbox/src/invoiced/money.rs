@@ -4,15 +4,9 @@
 //! never goes through `f64`: the JSON writer in [`super::wire`] prints the decimal's own text as a
 //! raw number token (serde_json without `arbitrary_precision` can only hold `f64`/`i64`/`u64`
 //! numbers, so a `serde_json::Value` cannot carry a decimal exactly; we write our own tree).
-//! Input numbers arrive through serde_json, which parses them as `f64`; we take its shortest
-//! round-trip text (`Number`'s `Display`) and parse that as a decimal, which is exact for the
-//! ≤ 15 significant digits any invoice amount has. Strings such as `"12.50"` are accepted too.
+//! Reading amounts from request bodies is [`super::input`]'s job.
 
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde_json::Value;
-use std::str::FromStr;
-
-use super::error::ApiError;
 
 /// Currency precision used by every supported currency in the simulator (usd, eur, gbp, cad …).
 pub const CURRENCY_DP: u32 = 2;
@@ -34,28 +28,6 @@ pub fn render_plain(value: Decimal) -> String {
     value.normalize().to_string()
 }
 
-/// Parse a JSON number or numeric string into a decimal; `param` names the field in the 400.
-pub fn parse_decimal(value: &Value, param: &str) -> Result<Decimal, ApiError> {
-    let text = match value {
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.trim().to_string(),
-        _ => {
-            return Err(ApiError::invalid_param(
-                format!("{param} must be a number"),
-                param,
-            ));
-        }
-    };
-    Decimal::from_str(&text)
-        .or_else(|_| Decimal::from_scientific(&text))
-        .map_err(|_| ApiError::invalid_param(format!("{param} must be a number"), param))
-}
-
-/// Parse a money amount: a decimal rounded to currency precision.
-pub fn parse_money(value: &Value, param: &str) -> Result<Decimal, ApiError> {
-    parse_decimal(value, param).map(round_currency)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,17 +43,5 @@ mod tests {
         assert_eq!(render(dec("12.045")), "12.05");
         assert_eq!(render(dec("-0.001")), "0");
         assert_eq!(render(dec("12345678901234.99")), "12345678901234.99");
-    }
-
-    #[test]
-    fn parsing_accepts_numbers_and_numeric_strings_but_not_garbage() {
-        let n: Value = serde_json::from_str("51.15").unwrap();
-        assert_eq!(parse_money(&n, "amount").unwrap(), dec("51.15"));
-        assert_eq!(
-            parse_money(&Value::from("0.1"), "amount").unwrap(),
-            dec("0.1")
-        );
-        let err = parse_money(&Value::Bool(true), "amount").unwrap_err();
-        assert_eq!(err.param.as_deref(), Some("amount"));
     }
 }

@@ -7,7 +7,7 @@
 //! on a schedule (the backend: hourly, 48 attempts); after the last retry, or at once on
 //! `410 Gone`, the webhook is disabled, as the backend disables every webhook with that URL.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 use std::collections::VecDeque;
@@ -25,7 +25,7 @@ pub const SIGNATURE_HEADER: &str = "X-Invoiced-Signature";
 /// Lowercase hex HMAC-SHA256 of `body` keyed by `secret` — the `X-Invoiced-Signature` value.
 pub fn sign(secret: &str, body: &[u8]) -> String {
     // HMAC accepts keys of any length, so this cannot fail; fall back to an impossible value.
-    match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
+    match <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()) {
         Ok(mut mac) => {
             mac.update(body);
             hex::encode(mac.finalize().into_bytes())
@@ -344,7 +344,7 @@ mod tests {
 
     #[test]
     fn signature_matches_the_backend_test_vector() {
-        // tests/Webhooks/PusherTest.php (see tests/fixtures/invoiced/SOURCES.md).
+        // tests/Webhooks/PusherTest.php (see lib/sandbox/tests/fixtures/invoiced/SOURCES.md).
         assert_eq!(
             sign("4b37d5776dad4059ab4c80fa072e3fce", br#"{"test":true}"#),
             "341cb5ca9555e923c908c2eb5d36189ea11d90c0dfd559377c5edb669f9cf240"

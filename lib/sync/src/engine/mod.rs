@@ -1,6 +1,6 @@
 //! The engine: turns webhook events, retry messages and polls into writes in the other system,
-//! keeping the invariants of `DESIGN.md` (nothing lost, nothing written twice, no loops,
-//! bounded Intacct concurrency, throttling retried, dependencies waiting).
+//! keeping the invariants of `docs/design.md#invariants` (nothing lost, nothing written twice, no
+//! loops, bounded Intacct concurrency, throttling retried, dependencies waiting).
 //!
 //! It holds only ports; a Lambda function or the one-machine runner builds the adapters once
 //! and hands events to [`Engine`].

@@ -1,9 +1,10 @@
 //! Invoiced document lines → Intacct AR lines, with dimension defaults and per-line
 //! `intacct_*` custom-field overrides.
 //!
-//! Fixes over the vendor's integration (reference §7): credit-memo discount and tax lines carry
-//! the credit-memo sign (bug 1), line-level taxes and discounts are written instead of dropped
-//! (bug 20), and the written lines must add up to the document total or nothing is posted.
+//! Fixes over the vendor's integration: credit-memo discount and tax lines carry the credit-memo
+//! sign (`docs/reference.md#credit-memo-signs`), line-level taxes and discounts are written
+//! instead of dropped (`docs/reference.md#line-level-taxes-and-discounts`), and the written lines
+//! must add up to the document total or nothing is posted.
 
 use chrono::NaiveDate;
 use intacct::functions::{ArLineItem, LineAccount};

@@ -118,7 +118,7 @@ pub fn unknown_field(kind: &str, field: &str) -> ApiError {
 }
 
 /// Business-logic catch-all `BL01001973` (real code; the texts we attach to it are ours unless
-/// the reference quotes them).
+/// `docs/reference.md#error-shapes` quotes them).
 pub fn business(description2: impl Into<String>) -> ApiError {
     ApiError::new("BL01001973", description2)
 }

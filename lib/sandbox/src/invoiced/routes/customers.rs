@@ -7,7 +7,6 @@ use crate::invoiced::error::ApiError;
 use crate::invoiced::events::Subject;
 use crate::invoiced::input::{self, Body, patch_bool, patch_text};
 use crate::invoiced::models::{Address, Customer};
-use crate::invoiced::money;
 use crate::invoiced::pagination::{ListSpec, paginate};
 use crate::invoiced::store::{NumberKind, Seq, State};
 
@@ -92,7 +91,7 @@ fn apply(state: &State, customer: &mut Customer, body: &Body) -> Result<(), ApiE
     if let Some(limit) = body.get("credit_limit") {
         customer.credit_limit = match limit {
             serde_json::Value::Null => None,
-            v => Some(money::parse_money(v, "credit_limit")?),
+            v => Some(input::parse_money(v, "credit_limit")?),
         };
     }
     if let Some(parent) = input::int(body, "parent_customer")? {

@@ -10,7 +10,6 @@ use serde_json::Value;
 use crate::invoiced::error::ApiError;
 use crate::invoiced::input::{self, Body, patch_bool, patch_text};
 use crate::invoiced::models::{Adjustment, DocumentLines, LineItem};
-use crate::invoiced::money;
 use crate::invoiced::store::{Seq, State};
 
 fn object<'a>(value: &'a Value, param: &str) -> Result<&'a Body, ApiError> {
@@ -40,7 +39,7 @@ fn adjustments(
         let row = object(row, param)?;
         let amount = row
             .get("amount")
-            .map(|a| money::parse_money(a, param))
+            .map(|a| input::parse_money(a, param))
             .transpose()?
             .unwrap_or(Decimal::ZERO);
         let keep = input::int(row, "id")?
@@ -69,7 +68,7 @@ fn flat_or_array(
         None => Ok(None),
         Some(Value::Null) => Ok(Some(vec![])),
         Some(v) => {
-            let amount = money::parse_money(v, flat)?;
+            let amount = input::parse_money(v, flat)?;
             let id = existing
                 .first()
                 .map(|e| e.id)
@@ -104,10 +103,10 @@ fn line(state: &mut State, row: &Body, existing: Option<&LineItem>) -> Result<Li
     patch_bool(row, "discountable", &mut item.discountable)?;
     patch_bool(row, "taxable", &mut item.taxable)?;
     if let Some(q) = row.get("quantity").filter(|v| !v.is_null()) {
-        item.quantity = money::parse_decimal(q, "items")?;
+        item.quantity = input::parse_decimal(q, "items")?;
     }
     if let Some(c) = row.get("unit_cost").filter(|v| !v.is_null()) {
-        item.unit_cost = money::parse_decimal(c, "items")?;
+        item.unit_cost = input::parse_decimal(c, "items")?;
     }
     if let Some(d) = row.get("discounts") {
         let existing = item.discounts.clone();

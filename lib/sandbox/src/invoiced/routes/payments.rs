@@ -13,7 +13,6 @@ use crate::invoiced::events::Subject;
 use crate::invoiced::input::{self, Body, patch_text};
 use crate::invoiced::ledger::{self, PlannedRow};
 use crate::invoiced::models::Payment;
-use crate::invoiced::money;
 use crate::invoiced::pagination::{ListSpec, Query, paginate};
 use crate::invoiced::store::{Seq, State};
 
@@ -84,7 +83,7 @@ fn apply_fields(state: &State, payment: &mut Payment, body: &Body) -> Result<(),
         payment.customer = customer;
     }
     if let Some(amount) = body.get("amount").filter(|v| !v.is_null()) {
-        payment.amount = money::parse_money(amount, "amount")?;
+        payment.amount = input::parse_money(amount, "amount")?;
         if payment.amount < Decimal::ZERO {
             return Err(ApiError::invalid_param(
                 "The amount cannot be negative.",

@@ -86,7 +86,7 @@ impl Db {
         // FULL: a write intent must be on disk before the Intacct request it guards is sent,
         // even across a power cut; NORMAL would only survive a process crash.
         conn.pragma_update(None, "synchronous", "FULL")?;
-        schema::migrate(&mut conn)?;
+        migrate(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -131,4 +131,27 @@ impl Db {
         .await
         .map_err(|e| DbError::Task(e.to_string()))?
     }
+}
+
+/// Brings the database to [`schema::CURRENT_VERSION`] in one transaction (all or nothing).
+fn migrate(conn: &mut Connection) -> Result<(), DbError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let found = usize::try_from(found)
+        .map_err(|_| DbError::Schema(format!("negative schema version {found}")))?;
+    let current = schema::CURRENT_VERSION;
+    if found > current {
+        return Err(DbError::Schema(format!(
+            "the database is at schema version {found}, newer than this release's \
+             {current}; upgrade the runner instead of downgrading the file"
+        )));
+    }
+    for (index, sql) in schema::MIGRATIONS.iter().enumerate().skip(found) {
+        tx.execute_batch(sql)?;
+        let version = i64::try_from(index + 1)
+            .map_err(|_| DbError::Schema(format!("schema version {index} + 1")))?;
+        tx.pragma_update(None, "user_version", version)?;
+    }
+    tx.commit()?;
+    Ok(())
 }

@@ -1,16 +1,13 @@
 //! The schema, versioned with `PRAGMA user_version`: an older file is migrated in place on open,
-//! and a file written by a newer release is refused rather than misread.
+//! and a file written by a newer release is refused rather than misread ([`super::db`] applies
+//! the migrations; this module only states them).
 //!
 //! Timestamps are INTEGER nanoseconds since the epoch (exact round trip, cheap comparisons).
 //! Enums are their stable lowercase names. Values with structure of their own (a connection's
 //! configuration, an intent's state, a cursor position, a queued message) are JSON text.
 
-use rusqlite::{Connection, TransactionBehavior};
-
-use super::db::DbError;
-
 /// Migration `n` (0-based) takes the schema from version `n` to `n + 1`. Append only.
-const MIGRATIONS: &[&str] = &[V1, V2];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The first schema (public to the tests, which build a file of each older version).
 pub(super) const V1: &str = r#"
@@ -132,25 +129,3 @@ ALTER TABLE events ADD COLUMN holder TEXT;
 
 /// The schema version this release writes.
 pub(crate) const CURRENT_VERSION: usize = MIGRATIONS.len();
-
-/// Brings the database to [`CURRENT_VERSION`] in one transaction (all or nothing).
-pub(crate) fn migrate(conn: &mut Connection) -> Result<(), DbError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let found: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    let found = usize::try_from(found)
-        .map_err(|_| DbError::Schema(format!("negative schema version {found}")))?;
-    if found > CURRENT_VERSION {
-        return Err(DbError::Schema(format!(
-            "the database is at schema version {found}, newer than this release's \
-             {CURRENT_VERSION}; upgrade the runner instead of downgrading the file"
-        )));
-    }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found) {
-        tx.execute_batch(sql)?;
-        let version = i64::try_from(index + 1)
-            .map_err(|_| DbError::Schema(format!("schema version {index} + 1")))?;
-        tx.pragma_update(None, "user_version", version)?;
-    }
-    tx.commit()?;
-    Ok(())
-}

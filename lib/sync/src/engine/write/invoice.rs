@@ -1,5 +1,6 @@
 //! Invoiced invoice → Intacct AR invoice (`create_invoice`); a void → `reverse_invoice`. The
-//! flow around them (drafts, voids, echoes) is `document.rs`.
+//! flow around them (drafts, voids, echoes: `docs/reference.md#what-is-written`,
+//! `docs/reference.md#invoices-to-intacct`) is `document.rs`.
 
 use intacct::functions::{CreateInvoice, CurrencyInfo, ReverseInvoice};
 use invoiced::models::Invoice;

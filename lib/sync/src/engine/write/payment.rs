@@ -3,11 +3,12 @@
 //! convenience fee per the connection's setting; a void → `reverse_arpayment` only (credit
 //! applications are left to the operator, as the product documents).
 //!
-//! Fixes over the vendor's integration (reference §7): everything is one `transaction="true"`
-//! request, so a partial failure cannot leave half a payment behind (bug 6); the convenience-fee
-//! invoice is idempotent (`CF-<payment id>` with its own write intent, bug 7); an application
-//! whose invoice or credit note is not in Intacct yet parks the payment instead of silently
-//! dropping the application (bug 8).
+//! Fixes over the vendor's integration: everything is one `transaction="true"` request, so a
+//! partial failure cannot leave half a payment behind (`docs/reference.md#half-written-payments`);
+//! the convenience-fee invoice is idempotent (`CF-<payment id>` with its own write intent,
+//! `docs/reference.md#convenience-fees-posted-twice`); an application whose invoice or credit
+//! note is not in Intacct yet parks the payment instead of silently dropping the application
+//! (`docs/reference.md#applications-dropped-silently`).
 
 use intacct::functions::{
     ApplyArPayment, ArLineItem, ArPaymentItem, CreateArPayment, CreateInvoice, CurrencyInfo,

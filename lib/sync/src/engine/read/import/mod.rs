@@ -1,7 +1,8 @@
 //! One Intacct row → the Invoiced record, created or updated, with its mapping.
 //!
 //! Rows are parsed into typed rows (`mapping::intacct_rows`) and converted by
-//! `mapping::to_invoiced`; this module decides what to do with them. Ownership rules: a row
+//! `mapping::to_invoiced`; this module decides what to do with them. Ownership rules
+//! (`docs/reference.md#ownership-and-echoes`): a row
 //! whose mapping says it came from Invoiced is an echo of our own write and is left alone; a
 //! row carrying the identifiers of one of the sync's writes settles that write instead of being
 //! imported; records imported from Intacct are owned by Intacct. Creates carry an idempotency key
