@@ -98,15 +98,8 @@ async fn process(deployment: &Deployment, record: SqsMessage) -> bool {
                 // goes to the dead-letter queue so an operator can redrive it once the cause is
                 // gone.
                 tracing::warn!(%reason, attempt = message.attempt, "retries exhausted; to the dead-letter queue");
-                match deployment
-                    .sqs
-                    .send_message()
-                    .queue_url(&deployment.dead_letter_queue_url)
-                    .message_body(body)
-                    .send()
-                    .await
-                {
-                    Ok(_) => true,
+                match deployment.queues().dead_letter(&message, &reason).await {
+                    Ok(()) => true,
                     Err(e) => {
                         tracing::error!(error = %e, "could not dead-letter the message; SQS will redeliver");
                         false

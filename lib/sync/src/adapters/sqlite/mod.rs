@@ -41,7 +41,9 @@ use std::sync::Arc;
 use crate::ports::{Clock, StoreResult};
 use db::Db;
 
-pub use queue::{DeadLetter, QueueDepth, QueueReceipt, SqliteQueue};
+/// The former name of [`StoredDeadLetter`], until the runner lists dead letters through the port.
+pub use queue::StoredDeadLetter as DeadLetter;
+pub use queue::{QueueDepth, QueueReceipt, SqliteQueue, StoredDeadLetter};
 
 /// Every store port over one SQLite database.
 ///
