@@ -20,7 +20,7 @@ use sync_engine::adapters::sqlite::{SqliteQueue, SqliteStore};
 use sync_engine::config::{ConnectionId, RecordType};
 use sync_engine::engine::{EngineError, Outcome};
 use sync_engine::model::{Operation, RetryMessage, WorkItem};
-use sync_engine::ports::SystemClock;
+use sync_engine::ports::{QueueInspection, SystemClock};
 use syncd::worker::{RetryHandler, Worker, WorkerSettings};
 
 fn message(id: &str) -> RetryMessage {
@@ -294,17 +294,19 @@ async fn a_message_whose_retries_are_exhausted_is_dead_lettered_and_a_redrive_wr
         dead[0].reason
     );
     assert_eq!(worker.stats().dead_lettered, 1);
-    assert_eq!(queue.depth(Utc::now()).await.expect("depth").total, 0);
-
-    // The operator fixes the cause and redrives: the write succeeds.
-    world.intacct.handle.set_fault_rates(0.0, 0.0, 0.0);
+    let store = world.service.engine.store().as_ref();
+    let status = sync_engine::operator::status(store, queue, &world.conn, Utc::now())
+        .await
+        .expect("status");
     assert_eq!(
-        queue
-            .redrive_dead_letters(10, Utc::now())
-            .await
-            .expect("redrive"),
-        1
+        (status.queue_total, status.dead_letters, status.open_errors),
+        (0, 1, 1)
     );
+
+    // The operator fixes the cause and redrives: the write succeeds and resolves the error.
+    world.intacct.handle.set_fault_rates(0.0, 0.0, 0.0);
+    let redriven = queue.redrive(10, Utc::now()).await.expect("redrive");
+    assert_eq!((redriven.moved, redriven.drained), (1, true));
     assert_eq!(worker.run_once().await.expect("pass"), 1);
     assert!(queue.dead_letters().await.expect("dlq").is_empty());
     assert!(
@@ -314,5 +316,12 @@ async fn a_message_whose_retries_are_exhausted_is_dead_lettered_and_a_redrive_wr
             .find(ObjectKind::Customer, "CUSTOMERID", "EXHAUSTED-1")
             .is_some(),
         "written after the redrive"
+    );
+    let after = sync_engine::operator::status(store, queue, &world.conn, Utc::now())
+        .await
+        .expect("status");
+    assert_eq!(
+        (after.queue_total, after.dead_letters, after.open_errors),
+        (0, 0, 0)
     );
 }

@@ -85,43 +85,6 @@ pub struct PeekReport {
     pub still_hidden: Vec<String>,
 }
 
-impl PeekedLetter {
-    /// As JSON: the same `work`, `attempt` and `reason` as the one-machine `dlq list`, plus the
-    /// SQS facts; an unreadable body as `unreadable` with a preview.
-    pub fn to_json(&self) -> serde_json::Value {
-        let mut value = serde_json::json!({
-            "message_id": self.message_id,
-            "sent_at": self.sent_at,
-            "receive_count": self.receive_count,
-        });
-        let extra = match &self.body {
-            PeekedBody::Retry(m) => serde_json::json!({
-                "work": m.work, "attempt": m.attempt, "reason": m.reason, "not_before": m.not_before,
-            }),
-            PeekedBody::Unreadable { reason, preview } => {
-                serde_json::json!({"unreadable": reason, "body_preview": preview})
-            }
-        };
-        if let (Some(into), Some(from)) = (value.as_object_mut(), extra.as_object()) {
-            into.extend(from.clone());
-        }
-        value
-    }
-}
-
-impl PeekReport {
-    /// As JSON, with the queue's approximate depth (`syncd --aws dlq list --json` and the
-    /// operator's `GET /dlq` answer the same document).
-    pub fn to_json(&self, approximate_total: u64) -> serde_json::Value {
-        serde_json::json!({
-            "approximate_total": approximate_total,
-            "maybe_more": self.maybe_more,
-            "still_hidden": self.still_hidden,
-            "letters": self.letters.iter().map(PeekedLetter::to_json).collect::<Vec<_>>(),
-        })
-    }
-}
-
 impl From<PeekedLetter> for DeadLetter {
     /// The letter as every runtime lists it: the SQS message id, SentTimestamp as `dead_at`
     /// (the retrier sends an exhausted message there at that moment; SQS's redrive policy keeps

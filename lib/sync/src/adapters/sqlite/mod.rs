@@ -41,8 +41,6 @@ use std::sync::Arc;
 use crate::ports::{Clock, StoreResult};
 use db::Db;
 
-/// The former name of [`StoredDeadLetter`], until the runner lists dead letters through the port.
-pub use queue::StoredDeadLetter as DeadLetter;
 pub use queue::{QueueDepth, QueueReceipt, SqliteQueue, StoredDeadLetter};
 
 /// Every store port over one SQLite database.
