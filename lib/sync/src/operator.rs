@@ -3,7 +3,7 @@
 //! everywhere. Each returns serialisable data.
 //!
 //! [`dispatch`] maps a request (from `syncd`'s command line or the operator API's routes) to
-//! these actions and their one JSON shape; [`status`], [`reads`] and [`poll`] hold what a
+//! these actions and their one JSON shape; [`status`](mod@status), [`reads`] and [`poll`] hold what a
 //! connection's status, a read's report and the scheduled poll of every connection are;
 //! [`names`] turns internal stream keys into names a person reads.
 
