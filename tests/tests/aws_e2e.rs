@@ -165,8 +165,19 @@ async fn exhausted_retries_leave_an_error_and_a_dlq_message_the_operator_api_lis
             .await
             .unwrap();
     }
-    // The operator looks at the dead letters through the API, twice: a look takes nothing away.
+    // The connection's status counts its dead letters (a look that takes nothing away) and
+    // says its queue counts cover the shared queue.
     let dead = dlq.records.len();
+    let (status, report) = call(&stack, "GET", "/connections/acme/status", None).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        report["dead_letters"].as_u64(),
+        Some(dead as u64),
+        "{report}"
+    );
+    assert_eq!(report["queue_scope"], "all_connections", "{report}");
+    assert_eq!(report["counts_approximate"], true, "{report}");
+    // The operator looks at the dead letters through the API, twice: a look takes nothing away.
     for _ in 0..2 {
         let (status, listed) = call(&stack, "GET", "/dlq?limit=10", None).await;
         assert_eq!(status, 200, "{listed}");
@@ -177,6 +188,12 @@ async fn exhausted_retries_leave_an_error_and_a_dlq_message_the_operator_api_lis
                 .iter()
                 .all(|l| l["work"]["invoiced_id"].is_string() && l["attempt"].as_u64() >= Some(1)),
             "each letter names its record and attempt: {listed}"
+        );
+        assert!(
+            letters.iter().all(|l| l["dead_letter_reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("retries exhausted"))),
+            "the retrier says why it dead-lettered each: {listed}"
         );
     }
     let (status, refused) = call(&stack, "GET", "/dlq?limit=0", None).await;

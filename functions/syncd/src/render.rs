@@ -1,12 +1,82 @@
-//! Human-readable output: aligned plain-text tables (no colours, so output pipes cleanly).
+//! Human-readable output: aligned plain-text tables (no colours, so output pipes cleanly),
+//! with names a person reads (`invoices (Sales Invoice)`, not the cursor key behind it).
+
+use chrono::{DateTime, Utc};
 
 use sync_aws::secrets::Rotation;
-use sync_aws::sqs::{PeekReport, PeekedBody};
-use sync_engine::adapters::sqlite::DeadLetter;
-use sync_engine::engine::read::ReadReport;
 use sync_engine::model::ReconciliationError;
+use sync_engine::operator::{
+    ConnectionStatus, ConnectionSummary, ReadSummary, Response, RetryAction, stream_name,
+};
+use sync_engine::ports::{DeadLetterList, LetterBody, QueueScope, Redriven};
 
-use crate::ops::ConnectionStatus;
+/// Any operator answer, as text.
+pub fn response(response: &Response) -> String {
+    match response {
+        Response::Connection(c) => connection(c),
+        Response::Status(s) => status(s),
+        Response::Errors(list) => errors(list),
+        Response::Error(e) => error(e),
+        Response::Retry(action) => retry(action),
+        Response::Read(summary) => read_summary(summary),
+        Response::DeadLetters(list) => dead_letters(list),
+        Response::Redriven(r) => redriven(r),
+    }
+}
+
+fn time(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// A record id as a person reads it: a stream-wide read error's `stream:<key>` names the
+/// stream.
+fn record(record_id: &str) -> String {
+    match record_id.strip_prefix("stream:") {
+        Some(key) => format!("whole stream: {}", stream_name(key)),
+        None => record_id.to_owned(),
+    }
+}
+
+/// `connection pause | resume`.
+pub fn connection(c: &ConnectionSummary) -> String {
+    format!(
+        "connection {} is {}",
+        c.connection,
+        if c.enabled { "running" } else { "paused" }
+    )
+}
+
+/// `errors retry`.
+pub fn retry(action: &RetryAction) -> String {
+    match action {
+        RetryAction::Queued {
+            record_type,
+            invoiced_id,
+        } => format!(
+            "{record_type} {invoiced_id} queued for retry; the error resolves when it succeeds (run `syncd serve` or wait for the running worker)"
+        ),
+        RetryAction::Reimported {
+            record_type,
+            intacct_key,
+            imported,
+        } => format!(
+            "Intacct {record_type} {intacct_key} read again: {}",
+            if *imported {
+                "imported into Invoiced; the error is resolved"
+            } else {
+                "not imported (see `errors show` for why)"
+            }
+        ),
+        RetryAction::Polled { imported, finished } => format!(
+            "poll ran: {imported} record(s) imported{}",
+            if *finished {
+                ""
+            } else {
+                " (stopped early; run sync-now to continue)"
+            }
+        ),
+    }
+}
 
 /// Aligns `rows` under `headers`, two spaces between columns.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
@@ -46,10 +116,10 @@ pub fn errors(errors: &[ReconciliationError]) -> String {
                 e.status.as_str().to_owned(),
                 e.direction.as_str().to_owned(),
                 e.record_type.to_string(),
-                e.record_id.clone(),
+                record(&e.record_id),
                 e.code.clone(),
                 e.attempts.to_string(),
-                e.last_seen.format("%Y-%m-%d %H:%M:%S").to_string(),
+                time(&e.last_seen),
             ]
         })
         .collect();
@@ -76,7 +146,7 @@ pub fn error(e: &ReconciliationError) -> String {
         e.status.as_str(),
         e.direction.as_str(),
         e.record_type,
-        e.record_id,
+        record(&e.record_id),
         e.operation,
         e.code,
         e.message,
@@ -99,9 +169,10 @@ pub fn status(s: &ConnectionStatus) -> String {
         .iter()
         .map(|st| {
             vec![
-                st.stream.clone(),
+                st.name.clone(),
                 st.last_sync_at
-                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .as_ref()
+                    .map(time)
                     .unwrap_or_else(|| "never".to_owned()),
             ]
         })
@@ -114,84 +185,63 @@ pub fn status(s: &ConnectionStatus) -> String {
         .map(|(t, n)| vec![t.clone(), n.to_string()])
         .collect();
     out.push_str(&table(&["RECORD TYPE", "MAPPED"], &mappings));
+    let scope = match s.queue_scope {
+        QueueScope::Connection => "this connection",
+        QueueScope::AllConnections => "all connections",
+    };
+    let about = if s.counts_approximate { "about " } else { "" };
     out.push_str(&format!(
-        "\n\nretry queue   {} queued, {} due (all connections)\ndead letters  {}\nparked        {}\nopen errors   {}",
+        "\n\nretry queue   {about}{} queued, {about}{} due ({scope})\ndead letters  {about}{}\nparked        {}\nopen errors   {}",
         s.queue_total, s.queue_due, s.dead_letters, s.parked, s.open_errors
     ));
     out
 }
 
-/// `dlq list`.
-pub fn dead_letters(letters: &[DeadLetter]) -> String {
-    if letters.is_empty() {
-        return "no dead letters".to_owned();
-    }
-    let rows: Vec<Vec<String>> = letters
-        .iter()
-        .map(|d| {
-            vec![
-                d.id.to_string(),
-                d.message.work.connection.to_string(),
-                d.message.work.record_type.to_string(),
-                d.message.work.invoiced_id.clone(),
-                d.message.work.operation.to_string(),
-                d.receive_count.to_string(),
-                d.dead_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-                d.reason.clone(),
-            ]
-        })
-        .collect();
-    table(
-        &[
-            "ID",
-            "CONNECTION",
-            "TYPE",
-            "INVOICED ID",
-            "OPERATION",
-            "RECEIVES",
-            "DEAD AT (UTC)",
-            "REASON",
-        ],
-        &rows,
-    )
-}
-
-/// `dlq list` on AWS: the letters looked at, then what the listing did not cover.
-pub fn peeked_letters(report: &PeekReport, approximate_total: u64) -> String {
-    let mut out = if report.letters.is_empty() {
+/// `dlq list`: the letters looked at, then what the listing did not cover.
+pub fn dead_letters(list: &DeadLetterList) -> String {
+    let mut out = if list.letters.is_empty() {
         "no dead letters".to_owned()
     } else {
-        let rows: Vec<Vec<String>> = report
+        let rows: Vec<Vec<String>> = list
             .letters
             .iter()
             .map(|l| {
-                let sent = l
-                    .sent_at
-                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                let dead_at = l
+                    .dead_at
+                    .as_ref()
+                    .map(time)
                     .unwrap_or_else(|| "?".to_owned());
                 let receives = l
                     .receive_count
                     .map(|n| n.to_string())
                     .unwrap_or_else(|| "?".to_owned());
                 match &l.body {
-                    PeekedBody::Retry(m) => vec![
-                        l.message_id.clone(),
+                    LetterBody::Retry(m) => vec![
+                        l.id.clone(),
                         m.work.connection.to_string(),
                         m.work.record_type.to_string(),
                         m.work.invoiced_id.clone(),
                         m.work.operation.to_string(),
                         m.attempt.to_string(),
                         receives,
-                        sent,
-                        m.reason.clone(),
+                        dead_at,
+                        l.dead_letter_reason
+                            .clone()
+                            .unwrap_or_else(|| m.reason.clone()),
                     ],
-                    PeekedBody::Unreadable { reason, preview } => {
-                        let mut cells = vec![l.message_id.clone()];
+                    LetterBody::Unreadable {
+                        unreadable,
+                        body_preview,
+                    } => {
+                        let mut cells = vec![l.id.clone()];
                         cells.extend(std::iter::repeat_n("?".to_owned(), 5));
                         cells.extend([
                             receives,
-                            sent,
-                            format!("UNREADABLE: {reason}; body: {}", preview.escape_debug()),
+                            dead_at,
+                            format!(
+                                "UNREADABLE: {unreadable}; body: {}",
+                                body_preview.escape_debug()
+                            ),
                         ]);
                         cells
                     }
@@ -200,43 +250,57 @@ pub fn peeked_letters(report: &PeekReport, approximate_total: u64) -> String {
             .collect();
         table(
             &[
-                "MESSAGE ID",
+                "ID",
                 "CONNECTION",
                 "TYPE",
                 "INVOICED ID",
                 "OPERATION",
                 "ATTEMPT",
                 "RECEIVES",
-                "SENT (UTC)",
+                "DEAD SINCE (UTC)",
                 "REASON",
             ],
             &rows,
         )
     };
-    if report
+    if list
         .letters
         .iter()
-        .any(|l| matches!(l.body, PeekedBody::Unreadable { .. }))
+        .any(|l| matches!(l.body, LetterBody::Unreadable { .. }))
     {
         out.push_str(
             "\nunreadable letters would fail again after a redrive (which moves them as they are): delete them in the SQS console",
         );
     }
-    if report.maybe_more {
+    if list.maybe_more {
         out.push_str(&format!(
-            "\n(listed {}; the queue holds about {approximate_total}: raise --limit to see more)",
-            report.letters.len()
+            "\n(listed {}; the dead letters number about {}: raise --limit to see more)",
+            list.letters.len(),
+            list.total
         ));
     }
-    if !report.still_hidden.is_empty() {
+    if !list.still_hidden.is_empty() {
         out.push_str(&format!(
             "\n{} letter(s) could not be made visible again and stay hidden for up to {} s: {}",
-            report.still_hidden.len(),
+            list.still_hidden.len(),
             sync_aws::sqs::peek::PEEK_VISIBILITY_TIMEOUT.as_secs(),
-            report.still_hidden.join(", ")
+            list.still_hidden.join(", ")
         ));
     }
     out
+}
+
+/// `dlq redrive`.
+pub fn redriven(r: &Redriven) -> String {
+    format!(
+        "{} dead letter(s) put back on the retry queue{}",
+        r.moved,
+        if r.drained {
+            "; none left"
+        } else {
+            " (more may remain: run it again)"
+        }
+    )
 }
 
 /// `connection secret`: what the rotation did, by field name only.
@@ -268,14 +332,14 @@ pub fn rotation(name: &str, rotation: &Rotation) -> String {
     }
 }
 
-/// A poll or initial sync report.
-pub fn read_report(report: &ReadReport) -> String {
-    let rows: Vec<Vec<String>> = report
+/// A poll or initial sync.
+pub fn read_summary(summary: &ReadSummary) -> String {
+    let rows: Vec<Vec<String>> = summary
         .streams
         .iter()
         .map(|s| {
             vec![
-                s.stream.clone(),
+                s.name.clone(),
                 s.rows.to_string(),
                 s.imported.to_string(),
                 s.skipped.to_string(),
@@ -284,10 +348,14 @@ pub fn read_report(report: &ReadReport) -> String {
             ]
         })
         .collect();
-    table(
+    let mut out = table(
         &[
             "STREAM", "ROWS", "IMPORTED", "SKIPPED", "FAILED", "FINISHED",
         ],
         &rows,
-    )
+    );
+    if !summary.finished {
+        out.push_str("\n(stopped before the end: run it again to continue)");
+    }
+    out
 }

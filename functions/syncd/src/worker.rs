@@ -4,8 +4,11 @@
 //! task of its own, a few at a time (the engine's leases already bound concurrent Intacct calls
 //! per connection, so a small fixed concurrency is enough). A message is deleted only once the
 //! engine made its outcome durable; on an engine error it is left to reappear after the
-//! visibility timeout, and a handler that panics fails only its own message. A message received
-//! `max_receives` times without success goes to the dead-letter table for an operator.
+//! visibility timeout, and a handler that panics fails only its own message. Two kinds of
+//! message go to the dead-letter table for an operator, as on AWS: one whose retries are
+//! exhausted (its record is a reconciliation error; [`Engine::dead_letter_reason`], the rule the
+//! Lambda retrier applies too), and one received `max_receives` times without success (SQS's
+//! redrive policy there).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -25,12 +28,21 @@ use sync_engine::ports::QueueError;
 pub trait RetryHandler: Send + Sync + 'static {
     /// Processes one message; `Ok` means the outcome is durable and the message may go.
     async fn handle(&self, message: &RetryMessage) -> Result<Outcome, EngineError>;
+
+    /// Why a handled message goes to the dead letters instead of away; `None` by default.
+    fn dead_letter_reason(&self, _message: &RetryMessage, _outcome: &Outcome) -> Option<String> {
+        None
+    }
 }
 
 #[async_trait]
 impl RetryHandler for Engine {
     async fn handle(&self, message: &RetryMessage) -> Result<Outcome, EngineError> {
         self.handle_retry(message).await
+    }
+
+    fn dead_letter_reason(&self, message: &RetryMessage, outcome: &Outcome) -> Option<String> {
+        Engine::dead_letter_reason(self, message, outcome)
     }
 }
 
@@ -79,7 +91,8 @@ pub struct WorkerStats {
 pub struct StatsSnapshot {
     /// Messages received.
     pub received: u64,
-    /// Handled with a durable outcome (deleted).
+    /// Handled with a durable outcome (deleted, or dead-lettered when its retries are
+    /// exhausted).
     pub succeeded: u64,
     /// Of those, outcomes that queued another attempt (throttled again, still waiting).
     pub requeued: u64,
@@ -87,7 +100,7 @@ pub struct StatsSnapshot {
     pub failed: u64,
     /// Handler panics (left for redelivery).
     pub panicked: u64,
-    /// Moved to the dead-letter table.
+    /// Moved to the dead-letter table (retries exhausted, or received too often).
     pub dead_lettered: u64,
 }
 
@@ -174,8 +187,13 @@ impl Worker {
                         self.stats.requeued.fetch_add(1, Ordering::Relaxed);
                     }
                     self.stats.succeeded.fetch_add(1, Ordering::Relaxed);
-                    if !self.queue.delete(&receipt).await? {
-                        tracing::warn!(work = ?message.work, "receipt went stale before delete; another receive owns the message");
+                    match self.handler.dead_letter_reason(&message, &outcome) {
+                        Some(reason) => self.dead_letter(&receipt, &message, &reason).await?,
+                        None => {
+                            if !self.queue.delete(&receipt).await? {
+                                tracing::warn!(work = ?message.work, "receipt went stale before delete; another receive owns the message");
+                            }
+                        }
                     }
                     continue;
                 }
@@ -209,9 +227,18 @@ impl Worker {
             "received {} times without success; last: {failure}",
             receipt.receive_count()
         );
+        self.dead_letter(receipt, message, &reason).await
+    }
+
+    async fn dead_letter(
+        &self,
+        receipt: &QueueReceipt,
+        message: &RetryMessage,
+        reason: &str,
+    ) -> Result<(), QueueError> {
         if self
             .queue
-            .move_to_dead_letter(receipt, &reason, Utc::now())
+            .move_to_dead_letter(receipt, reason, Utc::now())
             .await?
         {
             self.stats.dead_lettered.fetch_add(1, Ordering::Relaxed);

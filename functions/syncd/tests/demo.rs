@@ -43,4 +43,11 @@ async fn the_demo_syncs_both_ways_recovers_from_an_error_and_both_systems_agree(
         .expect("the provoked payment batch key error was recorded");
     assert_eq!(batch_key.final_status, "resolved");
     assert!(report.elapsed_ms < 60_000, "took {} ms", report.elapsed_ms);
+
+    // Each step is printed once: live as it happens, never again in the summary.
+    let summary = report.render();
+    assert!(!report.steps.is_empty());
+    for step in &report.steps {
+        assert!(!summary.contains(step.as_str()), "repeated: {step}");
+    }
 }

@@ -2,118 +2,18 @@
 //! DynamoDB, SQS and Secrets Manager on moto. Needs `AWS_ENDPOINT_URL` (scripts/test starts
 //! moto) and fails with instructions otherwise.
 
-use aws_config::retry::RetryConfig;
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_dynamodb::config::Credentials;
+mod common;
+
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use sync_aws::dynamodb::DynamoStore;
-use sync_aws::runtime::{Deployment, Resources};
+use common::aws::{aws, json_of, syncd, syncd_with, unique};
 use sync_engine::config::{ConnectionId, RecordType};
-use sync_engine::engine::EngineSettings;
 use sync_engine::model::{Direction, ErrorStatus, NewReconciliationError, Operation};
 use sync_engine::ports::{ReconciliationStore, SecretSource};
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
-}
-
-struct Aws {
-    env: Vec<(&'static str, String)>,
-    config: aws_config::SdkConfig,
-    resources: Resources,
-    store: DynamoStore,
-    sqs: aws_sdk_sqs::Client,
-    dlq_url: String,
-}
-
-async fn aws() -> Aws {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| {
-        panic!("AWS_ENDPOINT_URL is not set: start moto with `eval \"$(scripts/moto)\"` first")
-    });
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(&endpoint)
-        .credentials_provider(Credentials::new("test", "test", None, None, "static-test"))
-        .retry_config(RetryConfig::standard().with_max_attempts(1))
-        .load()
-        .await;
-    let table = unique("syncd-aws");
-    let dynamo = aws_sdk_dynamodb::Client::new(&config);
-    DynamoStore::create_table(&dynamo, &table)
-        .await
-        .expect("table");
-    let sqs = aws_sdk_sqs::Client::new(&config);
-    let mut urls = Vec::new();
-    for name in [unique("retry"), unique("dlq")] {
-        let url = sqs
-            .create_queue()
-            .queue_name(name)
-            .send()
-            .await
-            .expect("queue")
-            .queue_url
-            .expect("url");
-        urls.push(url);
-    }
-    let prefix = format!("{}/", unique("syncd"));
-    let resources = Resources {
-        table: table.clone(),
-        retry_queue_url: urls[0].clone(),
-        dead_letter_queue_url: urls[1].clone(),
-        secret_prefix: prefix.clone(),
-    };
-    Aws {
-        env: vec![
-            ("AWS_ENDPOINT_URL", endpoint),
-            ("AWS_REGION", "us-east-1".into()),
-            ("AWS_ACCESS_KEY_ID", "test".into()),
-            ("AWS_SECRET_ACCESS_KEY", "test".into()),
-            ("SYNC_TABLE_NAME", table.clone()),
-            ("SYNC_RETRY_QUEUE_URL", urls[0].clone()),
-            ("SYNC_DEAD_LETTER_QUEUE_URL", urls[1].clone()),
-            ("SYNC_SECRET_PREFIX", prefix),
-        ],
-        config,
-        resources,
-        store: DynamoStore::new(dynamo, table),
-        sqs,
-        dlq_url: urls[1].clone(),
-    }
-}
-
-fn syncd(aws: &Aws, args: &[&str]) -> (bool, String, String) {
-    syncd_with(aws, args, &[])
-}
-
-/// Runs `syncd --aws ARGS` with the deployment's environment plus `extra`. The operator's own
-/// SYNC_WEBHOOK_BASE_URL is removed so only the test decides it.
-fn syncd_with(aws: &Aws, args: &[&str], extra: &[(&str, &str)]) -> (bool, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_syncd"))
-        .arg("--aws")
-        .args(args)
-        .env_remove(syncd::cli::WEBHOOK_BASE_URL_ENV)
-        .envs(aws.env.iter().map(|(k, v)| (*k, v.as_str())))
-        .envs(extra.iter().copied())
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run syncd");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-fn json_of(run: (bool, String, String)) -> Value {
-    assert!(run.0, "command failed: {}", run.2);
-    serde_json::from_str(&run.1).unwrap_or_else(|e| panic!("not JSON ({e}): {}", run.1))
-}
 
 #[tokio::test]
 async fn operator_commands_work_against_the_aws_deployment() {
@@ -207,7 +107,8 @@ async fn operator_commands_work_against_the_aws_deployment() {
         .await
         .expect("dead letter");
     let redriven = json_of(syncd(&aws, &["--json", "dlq", "redrive", "--limit", "5"]));
-    assert_eq!(redriven["redriven"], 1, "{redriven}");
+    assert_eq!(redriven["moved"], 1, "{redriven}");
+    assert_eq!(redriven["drained"], true, "{redriven}");
     let paused = json_of(syncd(&aws, &["--json", "connection", "pause", "acme"]));
     assert_eq!(paused["enabled"], false);
     let serve = syncd(&aws, &["serve"]);
@@ -372,7 +273,12 @@ async fn dlq_list_on_aws_shows_each_dead_letter_and_leaves_every_one_in_the_queu
     assert_eq!(invoice["attempt"], 8);
     assert_eq!(invoice["reason"], "INTACCT_THROTTLED");
     assert_eq!(invoice["receive_count"], 1);
-    assert!(invoice["sent_at"].is_string(), "{invoice}");
+    assert!(invoice["dead_at"].is_string(), "{invoice}");
+    assert_eq!(
+        invoice["dead_letter_reason"],
+        Value::Null,
+        "put there by hand, not by the retrier"
+    );
     let payment = letters
         .iter()
         .find(|l| l["work"]["invoiced_id"] == "p-77")
@@ -385,7 +291,7 @@ async fn dlq_list_on_aws_shows_each_dead_letter_and_leaves_every_one_in_the_queu
     assert_eq!(unreadable["body_preview"], "truncated {\"work\":");
     let ids: BTreeSet<String> = letters
         .iter()
-        .map(|l| l["message_id"].as_str().expect("id").to_owned())
+        .map(|l| l["id"].as_str().expect("id").to_owned())
         .collect();
 
     // Text output, limited: two rows, and a note that there are more.
@@ -445,11 +351,7 @@ async fn rotating_credentials_on_aws_reaches_a_warm_deployment_and_never_prints_
     outputs.push(added);
 
     // A warm function: its source has read (and cached) the first credentials.
-    let deployment = Deployment::new(
-        &aws.config,
-        aws.resources.clone(),
-        EngineSettings::default(),
-    );
+    let deployment = aws.deployment();
     let conn = ConnectionId::parse("acme").expect("id");
     let warm = deployment.secret_source.load(&conn).await.expect("secrets");
     assert_eq!(warm.intacct_user_password.expose_secret(), "user-pw-Old111");

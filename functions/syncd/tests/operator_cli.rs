@@ -4,59 +4,16 @@
 mod common;
 
 use chrono::Utc;
-use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
 use common::TempDir;
+use common::cli::{syncd, syncd_async};
 use sandbox::intacct::{IntacctConfig, SeedSpec};
 use sandbox::invoiced::InvoicedConfig;
 use sync_engine::adapters::sqlite::SqliteStore;
 use sync_engine::config::{ConnectionId, RecordType};
 use sync_engine::model::{Direction, NewReconciliationError, Operation};
 use sync_engine::ports::{ReconciliationStore, SystemClock};
-
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        assert!(self.ok, "command failed: {}", self.stderr);
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
-    }
-}
-
-fn syncd(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_syncd"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("RUST_LOG")
-        .env_remove(syncd::cli::WEBHOOK_BASE_URL_ENV)
-        .output()
-        .expect("run syncd");
-    Run {
-        ok: output.status.success(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-/// Runs the binary off the async runtime, so in-process sandboxes keep serving meanwhile.
-async fn syncd_async(dir: &Path, args: &[&str]) -> Run {
-    let dir = dir.to_owned();
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        syncd(&dir, &args)
-    })
-    .await
-    .expect("command task")
-}
 
 fn offline_config(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("acme.json");
@@ -229,14 +186,21 @@ fn operators_list_ignore_retry_errors_read_status_and_redrive_dead_letters() {
         .collect();
     assert_eq!(streams, ["customer", "invoice:Sales Invoice"]);
 
-    let letters = syncd(dir.path(), &["dlq", "list", "--json"]).json();
+    let listed = syncd(dir.path(), &["dlq", "list", "--json"]).json();
+    assert_eq!(listed["total"], 1);
+    let letters = &listed["letters"];
     assert_eq!(letters[0]["work"]["invoiced_id"], "202");
-    assert_eq!(letters[0]["reason"], "kept failing");
+    assert_eq!(letters[0]["reason"], syncd::ops::OPERATOR_RETRY);
+    assert_eq!(letters[0]["dead_letter_reason"], "kept failing");
     let redriven = syncd(dir.path(), &["dlq", "redrive", "--limit", "5", "--json"]).json();
-    assert_eq!(redriven["redriven"], 1);
+    assert_eq!(
+        redriven,
+        serde_json::json!({"moved": 1, "drained": true}),
+        "the operator API's shape"
+    );
     assert_eq!(
         syncd(dir.path(), &["dlq", "list", "--json"]).json(),
-        serde_json::json!([])
+        serde_json::json!({"total": 0, "maybe_more": false, "still_hidden": [], "letters": []})
     );
     let status = syncd(dir.path(), &["status", "acme", "--json"]).json();
     assert_eq!(
@@ -271,6 +235,91 @@ fn operators_list_ignore_retry_errors_read_status_and_redrive_dead_letters() {
         &["errors", "list", "acme", "--status", "closed"],
     );
     assert!(!bad_status.ok);
+
+    // Tables name streams as a person reads them.
+    assert!(
+        human.stdout.contains("invoices (Sales Invoice)") && human.stdout.contains("customers"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        !human.stdout.contains("invoice:Sales Invoice"),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
+fn every_command_answers_json_failures_included() {
+    let dir = TempDir::new("cli-json");
+    let unknown = syncd(dir.path(), &["status", "nobody", "--json"]);
+    assert!(!unknown.ok);
+    assert_eq!(
+        unknown.output(),
+        serde_json::json!({"error": "no connection `nobody`", "kind": "not_found"}),
+        "the operator API's error body"
+    );
+    assert!(unknown.stderr.is_empty(), "{}", unknown.stderr);
+
+    // A value clap refuses, and a refusal of the command itself.
+    let bad_flag = syncd(
+        dir.path(),
+        &["--json", "errors", "list", "acme", "--status", "closed"],
+    );
+    assert!(!bad_flag.ok);
+    let body = bad_flag.output();
+    assert_eq!(body["kind"], "invalid");
+    assert!(
+        body["error"].as_str().is_some_and(|e| e.contains("closed")),
+        "{body}"
+    );
+    let no_secret = syncd(
+        dir.path(),
+        &[
+            "--json",
+            "connection",
+            "secret",
+            "acme",
+            "--secret",
+            "x.json",
+        ],
+    );
+    assert!(!no_secret.ok);
+    assert_eq!(no_secret.output()["kind"], "invalid");
+    let zero = syncd(dir.path(), &["--json", "dlq", "list", "--limit", "0"]);
+    assert_eq!(zero.output()["kind"], "invalid");
+
+    let listed = syncd(dir.path(), &["--json", "dlq", "list"]).json();
+    assert_eq!(listed["letters"], serde_json::json!([]));
+    let serve_on_aws = syncd(dir.path(), &["--json", "--aws", "serve"]);
+    assert!(!serve_on_aws.ok);
+    assert_eq!(serve_on_aws.output()["kind"], "invalid");
+}
+
+#[test]
+fn enumerated_flags_list_their_values_in_help() {
+    let dir = TempDir::new("cli-help");
+    let help = syncd(dir.path(), &["errors", "list", "--help"]);
+    assert!(help.ok, "{}", help.stderr);
+    for value in [
+        "open",
+        "ignored",
+        "resolved",
+        "customer",
+        "invoice",
+        "credit_note",
+        "payment",
+        "convenience_fee",
+    ] {
+        assert!(help.stdout.contains(value), "{value}: {}", help.stdout);
+    }
+    let help = syncd(dir.path(), &["initial-sync", "--help"]);
+    assert!(
+        help.stdout.contains("credit_note")
+            && help.stdout.to_lowercase().contains("possible values"),
+        "{}",
+        help.stdout
+    );
 }
 
 #[test]
@@ -428,6 +477,23 @@ async fn initial_sync_and_sync_now_import_from_intacct_with_credentials_from_a_s
         invoiced.handle().invoices().len(),
         5,
         "nothing imported twice"
+    );
+
+    // The table names what was read, not the cursors behind it.
+    let table = syncd_async(dir.path(), &["--secrets", secrets, "sync-now", "acme"]).await;
+    assert!(table.ok, "{}", table.stderr);
+    assert!(
+        table
+            .stdout
+            .contains("customers without a modification date"),
+        "{}",
+        table.stdout
+    );
+    assert!(!table.stdout.contains("#null"), "{}", table.stdout);
+    assert!(
+        !initial.stderr.contains("initial/"),
+        "progress names months, not run cursors: {}",
+        initial.stderr
     );
 
     let without_secrets = syncd_async(dir.path(), &["sync-now", "acme"]).await;

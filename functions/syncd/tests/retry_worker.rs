@@ -1,5 +1,6 @@
 //! The retry worker over the SQLite queue: it runs queued work through the engine, leaves
-//! failures for redelivery, dead-letters what keeps failing, and survives a panicking handler.
+//! failures for redelivery, dead-letters what keeps failing or has exhausted its retries, and
+//! survives a panicking handler.
 
 mod common;
 
@@ -19,7 +20,7 @@ use sync_engine::adapters::sqlite::{SqliteQueue, SqliteStore};
 use sync_engine::config::{ConnectionId, RecordType};
 use sync_engine::engine::{EngineError, Outcome};
 use sync_engine::model::{Operation, RetryMessage, WorkItem};
-use sync_engine::ports::SystemClock;
+use sync_engine::ports::{QueueInspection, SystemClock};
 use syncd::worker::{RetryHandler, Worker, WorkerSettings};
 
 fn message(id: &str) -> RetryMessage {
@@ -238,4 +239,89 @@ async fn a_panicking_message_fails_alone_and_the_loop_keeps_running() {
     assert!(dead[0].reason.contains("crashed"), "{}", dead[0].reason);
     assert_eq!(worker.stats().panicked, 2);
     assert_eq!(queue.depth(Utc::now()).await.expect("depth").total, 0);
+}
+
+/// Exhausted retries go to dead letters, as the AWS retrier sends them to the DLQ: the record
+/// is a reconciliation error and its message waits for an operator's redrive.
+#[tokio::test]
+async fn a_message_whose_retries_are_exhausted_is_dead_lettered_and_a_redrive_writes_it() {
+    let world = World::start().await;
+    let customer = world
+        .api
+        .customers()
+        .create(
+            &CustomerParams {
+                name: Some("Exhausted Co".into()),
+                number: Some("EXHAUSTED-1".into()),
+                ..CustomerParams::default()
+            },
+            &RequestOptions::default(),
+        )
+        .await
+        .expect("customer");
+    let max_attempts = world.service.engine.settings().retry.max_attempts;
+    let last_attempt = RetryMessage {
+        work: WorkItem {
+            connection: world.conn.clone(),
+            record_type: RecordType::Customer,
+            invoiced_id: customer.id.to_string(),
+            operation: Operation::Create,
+        },
+        attempt: max_attempts,
+        reason: "INTACCT_THROTTLED".into(),
+        not_before: None,
+    };
+    let queue = &world.service.queue;
+    queue
+        .enqueue_at(&last_attempt, Duration::ZERO, Utc::now())
+        .await
+        .expect("enqueue");
+    world.intacct.handle.set_fault_rates(1.0, 0.0, 0.0);
+    let worker = Worker::new(
+        queue.clone(),
+        world.service.engine.clone(),
+        WorkerSettings::default(),
+    );
+
+    assert_eq!(worker.run_once().await.expect("pass"), 1);
+
+    let dead = queue.dead_letters().await.expect("dlq");
+    assert_eq!(dead.len(), 1, "dead-lettered, not deleted");
+    assert_eq!(dead[0].message, last_attempt);
+    assert!(
+        dead[0].reason.contains("retries exhausted") && dead[0].reason.contains("THROTTLED"),
+        "{}",
+        dead[0].reason
+    );
+    assert_eq!(worker.stats().dead_lettered, 1);
+    let store = world.service.engine.store().as_ref();
+    let status = sync_engine::operator::status(store, queue, &world.conn, Utc::now())
+        .await
+        .expect("status");
+    assert_eq!(
+        (status.queue_total, status.dead_letters, status.open_errors),
+        (0, 1, 1)
+    );
+
+    // The operator fixes the cause and redrives: the write succeeds and resolves the error.
+    world.intacct.handle.set_fault_rates(0.0, 0.0, 0.0);
+    let redriven = queue.redrive(10, Utc::now()).await.expect("redrive");
+    assert_eq!((redriven.moved, redriven.drained), (1, true));
+    assert_eq!(worker.run_once().await.expect("pass"), 1);
+    assert!(queue.dead_letters().await.expect("dlq").is_empty());
+    assert!(
+        world
+            .intacct
+            .handle
+            .find(ObjectKind::Customer, "CUSTOMERID", "EXHAUSTED-1")
+            .is_some(),
+        "written after the redrive"
+    );
+    let after = sync_engine::operator::status(store, queue, &world.conn, Utc::now())
+        .await
+        .expect("status");
+    assert_eq!(
+        (after.queue_total, after.dead_letters, after.open_errors),
+        (0, 0, 0)
+    );
 }

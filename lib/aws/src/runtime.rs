@@ -12,7 +12,7 @@ use sync_engine::ports::SystemClock;
 
 use crate::dynamodb::DynamoStore;
 use crate::secrets::SecretsManagerSource;
-use crate::sqs::SqsRetryQueue;
+use crate::sqs::{SqsQueues, SqsRetryQueue};
 
 /// The environment the functions read.
 pub mod env {
@@ -150,6 +150,15 @@ impl Resources {
 }
 
 impl Deployment {
+    /// The retry queue and its dead-letter queue, for operators and the retrier.
+    pub fn queues(&self) -> SqsQueues {
+        SqsQueues::new(
+            self.sqs.clone(),
+            self.retry_queue_url.clone(),
+            self.dead_letter_queue_url.clone(),
+        )
+    }
+
     /// Reads the environment and builds the SDK clients and the engine. `aws_config` honours
     /// `AWS_ENDPOINT_URL`, which is how a local endpoint is used without a code path of its own.
     pub async fn from_env() -> Result<Self, EnvironmentError> {

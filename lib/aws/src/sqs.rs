@@ -8,10 +8,15 @@
 //! decoding bodies; the retrier never reads them.
 //!
 //! Dead letters are moved back by the mover in [`redrive`] and listed, without being taken,
-//! by [`peek()`].
+//! by [`peek()`]; [`SqsQueues`] offers both (and the queues' counts) to operators through the
+//! engine's [`sync_engine::ports::QueueInspection`] port, and dead-letters what the retrier
+//! gives up on.
 
+pub mod inspect;
 pub mod peek;
 pub mod redrive;
+
+pub use inspect::{COUNTED_DEAD_LETTERS, SqsQueues};
 
 pub use peek::{PeekError, PeekReport, PeekedBody, PeekedLetter, peek};
 
@@ -43,6 +48,9 @@ pub mod attributes {
     pub const REASON: &str = "reason";
     /// RFC 3339 time before which the message must be re-queued rather than processed.
     pub const NOT_BEFORE: &str = "not_before";
+    /// Why the retrier sent the message to the dead-letter queue (only on dead letters; a
+    /// redrive leaves it behind).
+    pub const DEAD_LETTER_REASON: &str = "dead_letter_reason";
 }
 
 /// The production [`RetryQueue`]: one SQS standard queue whose redrive policy sends messages

@@ -1,15 +1,31 @@
 //! Operator actions, shared by every runner (the one-machine `syncd` and the AWS operator
 //! function) so an operator's retry, ignore, sync now and status take the same code path
 //! everywhere. Each returns serialisable data.
+//!
+//! [`dispatch`] maps a request (from `syncd`'s command line or the operator API's routes) to
+//! these actions and their one JSON shape; [`status`](mod@status), [`reads`] and [`poll`] hold what a
+//! connection's status, a read's report and the scheduled poll of every connection are;
+//! [`names`] turns internal stream keys into names a person reads.
+
+pub mod dispatch;
+pub mod names;
+pub mod poll;
+pub mod reads;
+pub mod status;
+
+pub use dispatch::{ConnectionSummary, Operator, Request, Response};
+pub use names::stream_name;
+pub use poll::{ConnectionPoll, PollBudget, PollResult, enabled_connections, poll_enabled};
+pub use reads::{InitialSyncRequest, ReadSummary, StreamSummary};
+pub use status::{ConnectionStatus, StreamStatus, status};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::config::{ConnectionConfig, ConnectionId, RecordType};
 use crate::engine::Engine;
-use crate::engine::read::{ReadReport, Stream};
+use crate::engine::read::ReadReport;
 use crate::model::{Direction, ErrorFilter, ErrorStatus, ReconciliationError, WorkItem};
 use crate::ports::Store;
 
@@ -31,6 +47,47 @@ pub enum OpsError {
     /// The store, queue or engine failed.
     #[error("{0}")]
     Backend(String),
+}
+
+/// What kind of failure an [`OpsError`] is, as error bodies name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// Bad input: fix the request.
+    Invalid,
+    /// The named thing does not exist.
+    NotFound,
+    /// A backend failed: try again later.
+    Backend,
+}
+
+/// The JSON of a failed operator action, the same from the operator API (with an HTTP status
+/// chosen by the kind) and from `syncd --json` (with a failing exit code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorBody {
+    /// What went wrong, for a person.
+    pub error: String,
+    /// Its kind, for a script.
+    pub kind: ErrorKind,
+}
+
+impl OpsError {
+    /// Its kind.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            OpsError::Invalid(_) => ErrorKind::Invalid,
+            OpsError::NotFound(_) => ErrorKind::NotFound,
+            OpsError::Backend(_) => ErrorKind::Backend,
+        }
+    }
+
+    /// Its JSON body.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: self.to_string(),
+            kind: self.kind(),
+        }
+    }
 }
 
 fn backend(e: impl std::fmt::Display) -> OpsError {
@@ -141,7 +198,7 @@ pub async fn ignore_error(
 }
 
 /// What a retry did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum RetryAction {
     /// A write error: the record was queued for an immediate attempt; the error stays open
@@ -237,96 +294,4 @@ pub async fn sync_now(engine: &Engine, id: &ConnectionId) -> Result<ReadReport, 
         .poll(id, Some(Instant::now() + COMMAND_POLL_DEADLINE))
         .await
         .map_err(backend)
-}
-
-/// Last complete read of one stream.
-#[derive(Debug, Clone, Serialize)]
-pub struct StreamStatus {
-    /// Stream (cursor) name.
-    pub stream: String,
-    /// When it was last read to the end.
-    pub last_sync_at: Option<DateTime<Utc>>,
-}
-
-/// Where a connection stands.
-#[derive(Debug, Clone, Serialize)]
-pub struct ConnectionStatus {
-    /// Connection.
-    pub connection: ConnectionId,
-    /// Whether it is running (not paused).
-    pub enabled: bool,
-    /// Per read stream.
-    pub streams: Vec<StreamStatus>,
-    /// Mappings per record type.
-    pub mappings: BTreeMap<String, u64>,
-    /// Messages on the retry queue (all connections share it).
-    pub queue_total: u64,
-    /// Of those, due now.
-    pub queue_due: u64,
-    /// Dead letters of this connection.
-    pub dead_letters: u64,
-    /// Work waiting for a dependency.
-    pub parked: u64,
-    /// Open reconciliation errors.
-    pub open_errors: u64,
-}
-
-/// The retry queue as a runner sees it (each queue technology counts differently).
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct QueueSnapshot {
-    /// Messages on the retry queue.
-    pub total: u64,
-    /// Of those, due now.
-    pub due: u64,
-    /// Dead letters (of this connection where the queue can tell).
-    pub dead_letters: u64,
-}
-
-/// Status of a connection.
-pub async fn status(
-    store: &dyn Store,
-    id: &ConnectionId,
-    queue: QueueSnapshot,
-) -> Result<ConnectionStatus, OpsError> {
-    let config = config(store, id).await?;
-    let mut streams = Vec::new();
-    for stream in Stream::all_for(&config) {
-        let name = stream.name();
-        let cursor = store.get_cursor(id, &name).await.map_err(backend)?;
-        streams.push(StreamStatus {
-            stream: name,
-            last_sync_at: cursor.last_sync_at,
-        });
-    }
-    let mut mappings = BTreeMap::new();
-    for record_type in RecordType::ALL {
-        let n = store
-            .count_mappings(id, record_type)
-            .await
-            .map_err(backend)?;
-        mappings.insert(record_type.as_str().to_owned(), n);
-    }
-    let parked = store.count_parked(id).await.map_err(backend)?;
-    let open_errors = store
-        .list_errors(
-            id,
-            &ErrorFilter {
-                status: Some(ErrorStatus::Open),
-                ..ErrorFilter::default()
-            },
-        )
-        .await
-        .map_err(backend)?
-        .len() as u64;
-    Ok(ConnectionStatus {
-        connection: id.clone(),
-        enabled: config.enabled,
-        streams,
-        mappings,
-        queue_total: queue.total,
-        queue_due: queue.due,
-        dead_letters: queue.dead_letters,
-        parked,
-        open_errors,
-    })
 }

@@ -91,7 +91,7 @@ pub struct Snapshot {
     pub ia_sales_docs: Vec<IaSalesDoc>,
     /// `syncd errors list --status open --json`.
     pub open_errors: Vec<Value>,
-    /// `syncd dlq list --json`.
+    /// The letters of `syncd dlq list --json`.
     pub dead_letters: Vec<Value>,
     /// Last complete poll per Intacct stream (`syncd status --json`), RFC 3339.
     pub polled: BTreeMap<String, String>,
@@ -856,9 +856,11 @@ fn dead_letters(s: &Snapshot) -> Check {
             ),
             format!(
                 "dead letter {} after {} receive(s): {}",
-                d["id"],
+                text(d, "id"),
                 d["receive_count"],
-                text(d, "reason")
+                d["dead_letter_reason"]
+                    .as_str()
+                    .unwrap_or_else(|| text(d, "reason"))
             ),
         );
     }

@@ -287,10 +287,10 @@ impl Syncd {
         Ok(errors.as_array().cloned().unwrap_or_default())
     }
 
-    /// `syncd dlq list --json` (every dead letter).
+    /// The letters of `syncd dlq list --json` (every dead letter).
     pub async fn dead_letters(&self) -> anyhow::Result<Vec<Value>> {
-        let letters = self.cli(&["dlq", "list", "--limit", "1000000"]).await?;
-        Ok(letters.as_array().cloned().unwrap_or_default())
+        let listed = self.cli(&["dlq", "list", "--limit", "1000000"]).await?;
+        Ok(listed["letters"].as_array().cloned().unwrap_or_default())
     }
 }
 

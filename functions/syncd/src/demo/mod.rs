@@ -29,7 +29,7 @@ pub struct DemoOptions {
     pub seed_payments: usize,
     /// Share of Intacct requests answered "too many operations" while the user works.
     pub throttle_rate: f64,
-    /// Print each step to stderr as it happens.
+    /// Print each step to stderr as it happens (the summary does not repeat them).
     pub live: bool,
 }
 
@@ -109,12 +109,10 @@ pub struct DemoReport {
 }
 
 impl DemoReport {
-    /// The human-readable summary.
+    /// The human-readable summary of what the steps led to. The steps themselves are not
+    /// repeated: a live run prints each as it happens, and the JSON keeps them in `steps`.
     pub fn render(&self) -> String {
-        let mut out = String::from("== syncd demo ==\n");
-        for step in &self.steps {
-            let _ = writeln!(out, "  • {step}");
-        }
+        let mut out = String::from("== syncd demo: summary ==\n");
         out.push_str("\nRecords synced (ID mappings):\n");
         let rows: Vec<Vec<String>> = self
             .mappings

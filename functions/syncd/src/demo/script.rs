@@ -226,7 +226,7 @@ pub(super) async fn run(options: DemoOptions) -> anyhow::Result<DemoReport> {
         if live && p.total.is_some_and(|t| t > 0 && p.done >= t) {
             eprintln!(
                 "        {}: {}/{}",
-                crate::cli::progress_name(&p.stream),
+                ops::stream_name(&p.stream),
                 p.done,
                 p.total.unwrap_or(p.done)
             );

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod aws;
+pub mod cli;
+
 use secrecy::ExposeSecret;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

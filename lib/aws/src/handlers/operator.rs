@@ -1,12 +1,13 @@
 //! The operator's HTTP API (API Gateway routes with IAM authorisation): reconciliation errors,
 //! sync now, initial data sync, pause/resume, status and dead-letter redrive — the same actions
-//! as `syncd`'s commands, through the shared [`sync_engine::operator`] module.
+//! as `syncd`'s commands: a route becomes a [`sync_engine::operator::Request`], and the shared
+//! [`sync_engine::operator::Operator`] answers it with the same JSON as `syncd --json`.
 //!
 //! | route | action |
 //! |---|---|
 //! | `PUT /connections/{c}` (body: connection config JSON) | add or replace a connection |
 //! | `POST /connections/{c}/pause`, `/resume` | stop / restart a connection |
-//! | `GET /connections/{c}/status` | last sync per stream, mappings, queue, parked, open errors |
+//! | `GET /connections/{c}/status` | last sync per stream, mappings, queue and dead letters, parked, open errors |
 //! | `GET /connections/{c}/errors?status=&type=&code=` | reconciliation errors, newest first |
 //! | `GET /connections/{c}/errors/{e}` | one error with its fix |
 //! | `POST /connections/{c}/errors/{e}/retry`, `/ignore` | retry or ignore it |
@@ -20,20 +21,25 @@
 //! poller function directly (`aws lambda invoke` with the same body plus `"connection"`).
 
 use lambda_http::{Body, Request, RequestExt, Response};
-use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use serde_json::Value;
+use std::time::Duration;
 
-use sync_engine::engine::read::InitialSync;
 use sync_engine::model::ErrorFilter;
-use sync_engine::operator::{self as ops, OpsError, QueueSnapshot};
+use sync_engine::operator::{
+    self as ops, ErrorKind, InitialSyncRequest, Operator, OpsError, Request as OpsRequest,
+};
 
-use super::poller::InitialSyncRequest;
 use crate::runtime::Deployment;
-use crate::sqs::{DeadLetterMover, ManualMover, peek, queue_depth};
 
 /// Most dead letters one `GET /dlq` lists: a look stops after 15 s anyway, inside API Gateway's
 /// 30 s.
 pub const MAX_LISTED_DEAD_LETTERS: usize = 100;
+
+/// Dead letters `GET /dlq` lists without `limit`.
+pub const DEFAULT_LISTED_DEAD_LETTERS: usize = 50;
+
+/// Dead letters `POST /dlq/redrive` moves without `limit`.
+pub const DEFAULT_REDRIVE_LIMIT: usize = 100;
 
 /// Work done inline per request, under API Gateway's 30 s limit.
 pub const INLINE_BUDGET: Duration = Duration::from_secs(20);
@@ -93,15 +99,29 @@ impl<'a> Route<'a> {
     }
 }
 
-/// Answers one operator request.
+/// Answers one operator request: the action's JSON with 200, or its [`ops::ErrorBody`] with
+/// 400 (invalid), 404 (not found) or 503 (a backend failed).
 pub async fn handle(deployment: &Deployment, request: Request) -> Response<Body> {
-    match route(deployment, &request).await {
+    let queues = deployment.queues();
+    let operator = Operator::new(&deployment.engine, &queues);
+    let answer = match request_of(&request) {
+        Ok(request) => operator.dispatch(request).await,
+        Err(e) => Err(e),
+    };
+    match answer.and_then(|response| {
+        serde_json::to_value(response).map_err(|e| OpsError::Backend(e.to_string()))
+    }) {
         Ok(body) => reply(200, body),
-        Err(OpsError::Invalid(m)) => reply(400, json!({"error": m})),
-        Err(OpsError::NotFound(m)) => reply(404, json!({"error": m})),
-        Err(OpsError::Backend(m)) => {
-            tracing::error!(error = %m, "operator request failed");
-            reply(503, json!({"error": m}))
+        Err(e) => {
+            let status = match e.kind() {
+                ErrorKind::Invalid => 400,
+                ErrorKind::NotFound => 404,
+                ErrorKind::Backend => {
+                    tracing::error!(error = %e, "operator request failed");
+                    503
+                }
+            };
+            reply(status, serde_json::to_value(e.body()).unwrap_or_default())
         }
     }
 }
@@ -114,10 +134,6 @@ fn reply(status: u16, body: Value) -> Response<Body> {
         .unwrap_or_else(|_| Response::new(Body::Empty))
 }
 
-fn to_json(value: impl serde::Serialize) -> Result<Value, OpsError> {
-    serde_json::to_value(value).map_err(|e| OpsError::Backend(e.to_string()))
-}
-
 fn body_text(request: &Request) -> &str {
     match request.body() {
         Body::Text(t) => t,
@@ -126,9 +142,8 @@ fn body_text(request: &Request) -> &str {
     }
 }
 
-async fn route(deployment: &Deployment, request: &Request) -> Result<Value, OpsError> {
-    let engine = &deployment.engine;
-    let store = engine.store().as_ref();
+/// The operator request an HTTP request makes.
+fn request_of(request: &Request) -> Result<OpsRequest, OpsError> {
     let method = request.method().as_str().to_owned();
     let path: Vec<&str> = request
         .uri()
@@ -139,129 +154,78 @@ async fn route(deployment: &Deployment, request: &Request) -> Result<Value, OpsE
         .collect();
     let query = request.query_string_parameters_ref();
     let param = |name: &str| query.and_then(|q| q.first(name)).map(str::to_owned);
+    let limit = |default: usize| -> Result<usize, OpsError> {
+        param("limit")
+            .map(|l| l.parse::<usize>())
+            .transpose()
+            .map_err(|e| OpsError::Invalid(format!("limit: {e}")))
+            .map(|l| l.unwrap_or(default))
+    };
     let Some(route) = Route::parse(&method, &path) else {
         return Err(OpsError::NotFound(format!(
             "no route {method} /{}",
             path.join("/")
         )));
     };
-    match route {
-        Route::PutConnection(id) => {
-            let config = ops::add_connection(store, body_text(request)).await?;
-            if config.id.as_str() != id {
-                return Err(OpsError::Invalid(format!(
-                    "the body configures `{}`, not `{id}`",
-                    config.id
-                )));
-            }
-            to_json(config)
-        }
-        Route::SetEnabled(id, enabled) => {
-            let config = ops::set_enabled(store, &ops::connection_id(id)?, enabled).await?;
-            Ok(json!({"connection": config.id, "enabled": config.enabled}))
-        }
-        Route::Status(id) => {
-            let id = ops::connection_id(id)?;
-            let queue = QueueSnapshot {
-                total: queue_depth(&deployment.sqs, &deployment.retry_queue_url)
-                    .await
-                    .map_err(|e| OpsError::Backend(e.to_string()))?,
-                due: 0,
-                dead_letters: queue_depth(&deployment.sqs, &deployment.dead_letter_queue_url)
-                    .await
-                    .map_err(|e| OpsError::Backend(e.to_string()))?,
-            };
-            to_json(ops::status(store, &id, queue).await?)
-        }
-        Route::ListErrors(id) => {
-            let filter = ErrorFilter {
+    let text = |s: &str| s.to_owned();
+    Ok(match route {
+        Route::PutConnection(id) => OpsRequest::PutConnection {
+            json: body_text(request).to_owned(),
+            expected: Some(text(id)),
+        },
+        Route::SetEnabled(id, enabled) => OpsRequest::SetEnabled {
+            connection: text(id),
+            enabled,
+        },
+        Route::Status(id) => OpsRequest::Status {
+            connection: text(id),
+        },
+        Route::ListErrors(id) => OpsRequest::ListErrors {
+            connection: text(id),
+            filter: ErrorFilter {
                 status: param("status")
                     .as_deref()
                     .map(ops::error_status)
                     .transpose()?,
                 record_type: param("type").as_deref().map(ops::record_type).transpose()?,
                 code: param("code"),
-            };
-            to_json(ops::list_errors(store, &ops::connection_id(id)?, &filter).await?)
-        }
-        Route::GetError(id, error) => {
-            to_json(ops::get_error(store, &ops::connection_id(id)?, error).await?)
-        }
-        Route::RetryError(id, error) => {
-            to_json(ops::retry_error(engine, &ops::connection_id(id)?, error).await?)
-        }
-        Route::IgnoreError(id, error) => {
-            let now = engine.clock().now();
-            to_json(ops::ignore_error(store, &ops::connection_id(id)?, error, now).await?)
-        }
-        Route::SyncNow(id) => {
-            let report = engine
-                .poll(
-                    &ops::connection_id(id)?,
-                    Some(Instant::now() + INLINE_BUDGET),
-                )
-                .await
-                .map_err(|e| OpsError::Backend(e.to_string()))?;
-            Ok(json!({"finished": report.finished(), "imported": report.imported()}))
-        }
-        Route::InitialSync(id) => {
-            let req: InitialSyncRequest = serde_json::from_str(body_text(request))
-                .map_err(|e| OpsError::Invalid(format!("initial sync body: {e}")))?;
-            let report = engine
-                .initial_sync(
-                    &ops::connection_id(id)?,
-                    &InitialSync {
-                        types: req.types,
-                        from: req.from,
-                        to: req.to,
-                    },
-                    &req.run,
-                    Some(Instant::now() + INLINE_BUDGET),
-                    &|_| {},
-                )
-                .await
-                .map_err(|e| OpsError::Backend(e.to_string()))?;
-            Ok(
-                json!({"run": req.run, "finished": report.finished(), "imported": report.imported()}),
-            )
-        }
+            },
+        },
+        Route::GetError(id, error) => OpsRequest::GetError {
+            connection: text(id),
+            error: text(error),
+        },
+        Route::RetryError(id, error) => OpsRequest::RetryError {
+            connection: text(id),
+            error: text(error),
+        },
+        Route::IgnoreError(id, error) => OpsRequest::IgnoreError {
+            connection: text(id),
+            error: text(error),
+        },
+        Route::SyncNow(id) => OpsRequest::SyncNow {
+            connection: text(id),
+            budget: INLINE_BUDGET,
+        },
+        Route::InitialSync(id) => OpsRequest::InitialSync {
+            connection: text(id),
+            request: serde_json::from_str::<InitialSyncRequest>(body_text(request))
+                .map_err(|e| OpsError::Invalid(format!("initial sync body: {e}")))?,
+            budget: Some(INLINE_BUDGET),
+        },
         Route::ListDeadLetters => {
-            let limit = param("limit")
-                .map(|l| l.parse::<usize>())
-                .transpose()
-                .map_err(|e| OpsError::Invalid(format!("limit: {e}")))?
-                .unwrap_or(50);
+            let limit = limit(DEFAULT_LISTED_DEAD_LETTERS)?;
             if !(1..=MAX_LISTED_DEAD_LETTERS).contains(&limit) {
                 return Err(OpsError::Invalid(format!(
                     "limit must be 1 to {MAX_LISTED_DEAD_LETTERS}"
                 )));
             }
-            let depth = queue_depth(&deployment.sqs, &deployment.dead_letter_queue_url)
-                .await
-                .map_err(|e| OpsError::Backend(e.to_string()))?;
-            let report = peek(&deployment.sqs, &deployment.dead_letter_queue_url, limit)
-                .await
-                .map_err(|e| OpsError::Backend(e.to_string()))?;
-            Ok(report.to_json(depth))
+            OpsRequest::ListDeadLetters { limit }
         }
-        Route::Redrive => {
-            let limit = param("limit")
-                .map(|l| l.parse::<usize>())
-                .transpose()
-                .map_err(|e| OpsError::Invalid(format!("limit: {e}")))?
-                .unwrap_or(100);
-            let mover = ManualMover::new(
-                deployment.sqs.clone(),
-                deployment.dead_letter_queue_url.clone(),
-                deployment.retry_queue_url.clone(),
-            );
-            let report = mover
-                .redrive(limit)
-                .await
-                .map_err(|e| OpsError::Backend(e.to_string()))?;
-            Ok(json!({"moved": report.moved, "drained": report.drained}))
-        }
-    }
+        Route::Redrive => OpsRequest::Redrive {
+            limit: limit(DEFAULT_REDRIVE_LIMIT)?,
+        },
+    })
 }
 
 #[cfg(test)]

@@ -6,30 +6,18 @@
 //! page, so the next invocation (the next schedule, or the same event again for an initial
 //! sync with the same `run`) continues where this one stopped.
 
-use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant, SystemTime};
 
-use sync_engine::config::{ConnectionId, RecordType};
+use sync_engine::config::ConnectionId;
 use sync_engine::engine::Engine;
-use sync_engine::engine::read::InitialSync;
+use sync_engine::operator::{ConnectionPoll, PollBudget, enabled_connections, poll_enabled};
+
+pub use sync_engine::operator::InitialSyncRequest;
 
 /// Time kept back from the deadline to record progress and answer.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(20);
-
-/// An initial data sync request.
-#[derive(Debug, Deserialize)]
-pub struct InitialSyncRequest {
-    /// Record types.
-    pub types: Vec<RecordType>,
-    /// First day.
-    pub from: NaiveDate,
-    /// Last day.
-    pub to: NaiveDate,
-    /// Run id: the same id resumes a run cut off by the deadline.
-    pub run: String,
-}
 
 /// The poller's event: anything EventBridge sends, plus our optional fields.
 #[derive(Debug, Deserialize)]
@@ -51,42 +39,33 @@ pub async fn handle(engine: &Engine, event: Value, deadline: SystemTime) -> Resu
         .unwrap_or_default()
         .saturating_sub(DEADLINE_MARGIN);
     let stop_at = Instant::now() + left;
-    let connections: Vec<ConnectionId> = match &event.connection {
-        Some(id) => vec![ConnectionId::parse(id).map_err(|e| e.to_string())?],
-        None => engine
-            .store()
-            .list_configs()
+    let results: Vec<ConnectionPoll> = match (&event.connection, &event.initial_sync) {
+        (None, None) => poll_enabled(engine, PollBudget::Until(stop_at))
             .await
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .filter(|c| c.enabled)
-            .map(|c| c.id)
-            .collect(),
-    };
-    let mut results = Vec::new();
-    for id in connections {
-        let report = match &event.initial_sync {
-            Some(req) => {
-                let request = InitialSync {
-                    types: req.types.clone(),
-                    from: req.from,
-                    to: req.to,
-                };
-                engine
-                    .initial_sync(&id, &request, &req.run, Some(stop_at), &|p| {
-                        tracing::info!(stream = %p.stream, done = p.done, total = ?p.total, "initial sync progress");
-                    })
+            .map_err(|e| e.to_string())?,
+        (connection, initial_sync) => {
+            let connections: Vec<ConnectionId> = match connection {
+                Some(id) => vec![ConnectionId::parse(id).map_err(|e| e.to_string())?],
+                None => enabled_connections(engine)
                     .await
+                    .map_err(|e| e.to_string())?,
+            };
+            let mut results = Vec::new();
+            for id in connections {
+                let report = match initial_sync {
+                    Some(req) => {
+                        engine
+                            .initial_sync(&id, &req.range(), &req.run, Some(stop_at), &|p| {
+                                tracing::info!(stream = %p.stream, done = p.done, total = ?p.total, "initial sync progress");
+                            })
+                            .await
+                    }
+                    None => engine.poll(&id, Some(stop_at)).await,
+                };
+                results.push(ConnectionPoll::new(id, report));
             }
-            None => engine.poll(&id, Some(stop_at)).await,
-        };
-        match report {
-            Ok(r) => results.push(json!({"connection": id.as_str(), "finished": r.finished(), "imported": r.imported()})),
-            Err(e) => {
-                tracing::error!(connection = %id, error = %e, "poll failed; the next run retries from the cursor");
-                results.push(json!({"connection": id.as_str(), "error": e.to_string()}));
-            }
+            results
         }
-    }
+    };
     Ok(json!({ "connections": results }))
 }

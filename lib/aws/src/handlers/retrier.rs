@@ -11,8 +11,6 @@ use futures::StreamExt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use sync_engine::engine::Outcome;
-
 use crate::runtime::Deployment;
 use crate::sqs::parse_message;
 
@@ -93,28 +91,22 @@ async fn process(deployment: &Deployment, record: SqsMessage) -> bool {
         }
     };
     match engine.handle_retry(&message).await {
-        Ok(Outcome::Failed { error_id, code })
-            if message.attempt >= engine.settings().retry.max_attempts =>
-        {
-            // Retries are exhausted: the reconciliation error is recorded, and the message goes
-            // to the dead-letter queue so an operator can redrive it once the cause is gone.
-            tracing::warn!(%error_id, %code, attempt = message.attempt, "retries exhausted; to the dead-letter queue");
-            match deployment
-                .sqs
-                .send_message()
-                .queue_url(&deployment.dead_letter_queue_url)
-                .message_body(body)
-                .send()
-                .await
-            {
-                Ok(_) => true,
-                Err(e) => {
-                    tracing::error!(error = %e, "could not dead-letter the message; SQS will redeliver");
-                    false
+        Ok(outcome) => match engine.dead_letter_reason(&message, &outcome) {
+            None => true,
+            Some(reason) => {
+                // Retries are exhausted: the reconciliation error is recorded, and the message
+                // goes to the dead-letter queue so an operator can redrive it once the cause is
+                // gone.
+                tracing::warn!(%reason, attempt = message.attempt, "retries exhausted; to the dead-letter queue");
+                match deployment.queues().dead_letter(&message, &reason).await {
+                    Ok(()) => true,
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not dead-letter the message; SQS will redeliver");
+                        false
+                    }
                 }
             }
-        }
-        Ok(_) => true,
+        },
         Err(e) => {
             tracing::error!(error = %e, "retry outcome not durable; SQS will redeliver");
             false

@@ -20,8 +20,9 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use sync_engine::model::RetryMessage;
+use sync_engine::ports::{DeadLetter, DeadLetterList, LetterBody};
 
-use super::parse_message;
+use super::{attributes, parse_message};
 
 /// How long peeked messages stay hidden if the reset to visible never happens (the process dies
 /// mid-listing): short, so a crashed look delays a redrive by seconds, not minutes. Receiving
@@ -49,6 +50,9 @@ pub struct PeekedLetter {
     pub sent_at: Option<DateTime<Utc>>,
     /// SQS ApproximateReceiveCount, this look included.
     pub receive_count: Option<u32>,
+    /// Why the retrier dead-lettered it (its `dead_letter_reason` attribute); `None` for a
+    /// message SQS's redrive policy moved.
+    pub dead_letter_reason: Option<String>,
     /// The retry message, or why the body is not one.
     pub body: PeekedBody,
 }
@@ -81,40 +85,36 @@ pub struct PeekReport {
     pub still_hidden: Vec<String>,
 }
 
-impl PeekedLetter {
-    /// As JSON: the same `work`, `attempt` and `reason` as the one-machine `dlq list`, plus the
-    /// SQS facts; an unreadable body as `unreadable` with a preview.
-    pub fn to_json(&self) -> serde_json::Value {
-        let mut value = serde_json::json!({
-            "message_id": self.message_id,
-            "sent_at": self.sent_at,
-            "receive_count": self.receive_count,
-        });
-        let extra = match &self.body {
-            PeekedBody::Retry(m) => serde_json::json!({
-                "work": m.work, "attempt": m.attempt, "reason": m.reason, "not_before": m.not_before,
-            }),
-            PeekedBody::Unreadable { reason, preview } => {
-                serde_json::json!({"unreadable": reason, "body_preview": preview})
-            }
-        };
-        if let (Some(into), Some(from)) = (value.as_object_mut(), extra.as_object()) {
-            into.extend(from.clone());
+impl From<PeekedLetter> for DeadLetter {
+    /// The letter as every runtime lists it: the SQS message id, SentTimestamp as `dead_at`
+    /// (the retrier sends an exhausted message there at that moment; SQS's redrive policy keeps
+    /// the first send's time), and the reason the retrier attached, if any.
+    fn from(letter: PeekedLetter) -> Self {
+        DeadLetter {
+            id: letter.message_id,
+            body: match letter.body {
+                PeekedBody::Retry(message) => LetterBody::Retry(message),
+                PeekedBody::Unreadable { reason, preview } => LetterBody::Unreadable {
+                    unreadable: reason,
+                    body_preview: preview,
+                },
+            },
+            dead_letter_reason: letter.dead_letter_reason,
+            receive_count: letter.receive_count,
+            dead_at: letter.sent_at,
         }
-        value
     }
 }
 
 impl PeekReport {
-    /// As JSON, with the queue's approximate depth (`syncd --aws dlq list --json` and the
-    /// operator's `GET /dlq` answer the same document).
-    pub fn to_json(&self, approximate_total: u64) -> serde_json::Value {
-        serde_json::json!({
-            "approximate_total": approximate_total,
-            "maybe_more": self.maybe_more,
-            "still_hidden": self.still_hidden,
-            "letters": self.letters.iter().map(PeekedLetter::to_json).collect::<Vec<_>>(),
-        })
+    /// The look as every runtime lists dead letters, with the queue's approximate depth.
+    pub fn into_list(self, approximate_total: u64) -> DeadLetterList {
+        DeadLetterList {
+            total: approximate_total,
+            maybe_more: self.maybe_more,
+            still_hidden: self.still_hidden,
+            letters: self.letters.into_iter().map(DeadLetter::from).collect(),
+        }
     }
 }
 
@@ -148,6 +148,7 @@ pub async fn peek(client: &Client, queue_url: &str, limit: usize) -> Result<Peek
             .visibility_timeout(to_i32(PEEK_VISIBILITY_TIMEOUT.as_secs()))
             .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
             .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .message_attribute_names(attributes::DEAD_LETTER_REASON)
             .send()
             .await;
         let messages = match answer {
@@ -268,10 +269,16 @@ fn letter(message: Message) -> PeekedLetter {
             },
         },
     };
+    let dead_letter_reason = message
+        .message_attributes()
+        .and_then(|a| a.get(attributes::DEAD_LETTER_REASON))
+        .and_then(|v| v.string_value())
+        .map(str::to_owned);
     PeekedLetter {
         message_id: message.message_id.unwrap_or_default(),
         sent_at,
         receive_count,
+        dead_letter_reason,
         body,
     }
 }

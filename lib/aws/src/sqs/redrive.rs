@@ -73,8 +73,8 @@ pub async fn queue_depth(client: &Client, queue_url: &str) -> Result<u64, Redriv
 }
 
 /// Moves dead letters by hand: receive a batch from the dead-letter queue, send each message to
-/// the source queue with the same body and attributes and no delay, then delete it from the
-/// dead-letter queue.
+/// the source queue with the same body and attributes (less the retrier's dead-letter reason)
+/// and no delay, then delete it from the dead-letter queue.
 ///
 /// A message is deleted only after its send succeeded. A crash (or an expired receipt) between
 /// the two leaves it in both queues: it is duplicated, never lost. The duplicate is harmless
@@ -163,11 +163,17 @@ impl DeadLetterMover for ManualMover {
                 let Some(receipt) = message.receipt_handle else {
                     continue;
                 };
+                // The retrier's reason for dead-lettering stays behind: it is not true of the
+                // message once it is back on the retry queue.
+                let attributes = message.message_attributes.map(|mut a| {
+                    a.remove(super::attributes::DEAD_LETTER_REASON);
+                    a
+                });
                 self.client
                     .send_message()
                     .queue_url(&self.source_url)
                     .set_message_body(message.body)
-                    .set_message_attributes(message.message_attributes)
+                    .set_message_attributes(attributes)
                     .delay_seconds(0)
                     .send()
                     .await

@@ -6,6 +6,7 @@
 //! and hands events to [`Engine`].
 
 mod exactly_once;
+mod exhausted;
 mod gateway;
 mod outcome;
 pub mod read;

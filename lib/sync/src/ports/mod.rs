@@ -6,8 +6,12 @@
 //! record, a poller and an operator on one cursor), the method takes the version it expects and
 //! fails with [`StoreError::Conflict`] rather than overwriting.
 
+mod inspection;
 mod systems;
 
+pub use inspection::{
+    DeadLetter, DeadLetterList, LetterBody, QueueCounts, QueueInspection, QueueScope, Redriven,
+};
 pub use systems::{Connector, IntacctApi, InvoicedApi, InvoicedError, Lookup};
 
 use async_trait::async_trait;
@@ -270,6 +274,7 @@ impl<T> Store for T where
 pub struct QueueError(pub String);
 
 /// The retry queue: messages come back after `delay` (SQS in production, SQLite embedded).
+/// What operators see of it, and of its dead letters, is [`QueueInspection`].
 #[async_trait]
 pub trait RetryQueue: Send + Sync {
     /// Queues a message to be delivered after `delay`. Adapters with a shorter maximum delay

@@ -282,8 +282,8 @@ fn open_errors_count_only_for_records_in_sync_and_dead_letters_always() {
 
     let mut s = consistent();
     s.dead_letters = vec![json!({
-        "id": 1, "work": {"record_type": "invoice", "invoiced_id": "10"},
-        "receive_count": 10, "reason": "store failed"
+        "id": "1", "work": {"record_type": "invoice", "invoiced_id": "10"},
+        "receive_count": 10, "reason": "INTACCT_THROTTLED", "dead_letter_reason": "store failed"
     })];
     assert_eq!(only_problem(&s).kind, Kind::DeadLetter);
 }

@@ -41,7 +41,7 @@ use std::sync::Arc;
 use crate::ports::{Clock, StoreResult};
 use db::Db;
 
-pub use queue::{DeadLetter, QueueDepth, QueueReceipt, SqliteQueue};
+pub use queue::{QueueDepth, QueueReceipt, SqliteQueue, StoredDeadLetter};
 
 /// Every store port over one SQLite database.
 ///

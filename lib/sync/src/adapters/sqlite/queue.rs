@@ -3,7 +3,10 @@
 //! It behaves like the SQS queue it stands in for: a message is due after its delay; receiving
 //! it hides it for a visibility timeout, so a runner that crashes mid-message sees it again
 //! later instead of losing it; only a delete with the current receipt removes it; and messages
-//! that keep failing go to a dead-letter table an operator can inspect and redrive.
+//! that keep failing go to a dead-letter table an operator can inspect and redrive (through
+//! [`crate::ports::QueueInspection`], in [`inspection`]).
+
+mod inspection;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -52,9 +55,10 @@ pub struct QueueDepth {
     pub in_flight: u64,
 }
 
-/// A message an operator has to look at: it failed for good, or kept failing.
+/// A row of the dead-letter table: a message that failed for good, or kept failing. Operators
+/// see it as a [`crate::ports::DeadLetter`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeadLetter {
+pub struct StoredDeadLetter {
     /// Position in the dead-letter table (oldest first).
     pub id: i64,
     /// The message as it was last received.
@@ -206,7 +210,7 @@ impl SqliteQueue {
     }
 
     /// Every dead letter, oldest first.
-    pub async fn dead_letters(&self) -> Result<Vec<DeadLetter>, QueueError> {
+    pub async fn dead_letters(&self) -> Result<Vec<StoredDeadLetter>, QueueError> {
         Ok(self
             .db
             .read(|tx| {
@@ -216,7 +220,7 @@ impl SqliteQueue {
                          FROM retry_dead_letters ORDER BY id",
                     )?
                     .query_map([], |row| {
-                        Ok(DeadLetter {
+                        Ok(StoredDeadLetter {
                             id: row.get(0)?,
                             message: get_json(row, 1)?,
                             reason: row.get(2)?,

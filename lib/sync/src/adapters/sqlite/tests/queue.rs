@@ -9,7 +9,7 @@ use super::{TempDb, TestClock, connection, t0};
 use crate::adapters::sqlite::{QueueDepth, SqliteQueue, SqliteStore};
 use crate::config::RecordType;
 use crate::model::{Operation, RetryMessage, WorkItem};
-use crate::ports::RetryQueue;
+use crate::ports::{QueueCounts, QueueInspection, QueueScope, Redriven, RetryQueue};
 
 const VISIBILITY: Duration = Duration::from_secs(120);
 
@@ -340,4 +340,121 @@ async fn queued_messages_survive_a_restart() {
         .map(|(_, m)| m)
         .collect();
     assert_eq!(back, vec![retry("1", 1), retry("2", 2)]);
+}
+
+fn retry_for(connection_id: &str, invoiced_id: &str) -> RetryMessage {
+    RetryMessage {
+        work: WorkItem {
+            connection: connection(connection_id),
+            ..retry(invoiced_id, 1).work
+        },
+        ..retry(invoiced_id, 1)
+    }
+}
+
+/// `status` counts one connection's messages and dead letters, not the whole queue's.
+#[tokio::test]
+async fn operators_see_queued_due_and_dead_letters_per_connection() {
+    let queue = queue_in_memory();
+    for (conn, id, delay) in [
+        ("acme", "1", 0),
+        ("acme", "2", 600),
+        ("acme", "3", 0),
+        ("globex", "4", 0),
+        ("globex", "5", 0),
+    ] {
+        queue
+            .enqueue_at(&retry_for(conn, id), Duration::from_secs(delay), t0())
+            .await
+            .expect("enqueue");
+    }
+    for (receipt, message) in queue.receive_due(t0(), 10).await.expect("receive") {
+        if ["3", "5"].contains(&message.work.invoiced_id.as_str()) {
+            queue
+                .move_to_dead_letter(&receipt, "kept failing", t0())
+                .await
+                .expect("dead-letter");
+        }
+    }
+    // "1" and "4" are in flight (received, hidden), "2" is delayed: none is due at t0.
+    let acme = queue
+        .counts(&connection("acme"), t0())
+        .await
+        .expect("counts");
+    assert_eq!(
+        acme,
+        QueueCounts {
+            queued: 2,
+            due: 0,
+            scope: QueueScope::Connection,
+            dead_letters: 1,
+            approximate: false,
+        }
+    );
+    let later = queue
+        .counts(&connection("acme"), seconds(600))
+        .await
+        .expect("counts");
+    assert_eq!((later.queued, later.due), (2, 2));
+    let globex = queue
+        .counts(&connection("globex"), t0())
+        .await
+        .expect("counts");
+    assert_eq!((globex.queued, globex.dead_letters), (1, 1));
+    let nobody = queue
+        .counts(&connection("initech"), t0())
+        .await
+        .expect("counts");
+    assert_eq!((nobody.queued, nobody.dead_letters), (0, 0));
+}
+
+/// `dlq list` and redrive through the port: oldest first, a page at a time, and whether any
+/// dead letter is left.
+#[tokio::test]
+async fn dead_letters_are_listed_a_page_at_a_time_and_redrive_says_when_none_is_left() {
+    let queue = queue_in_memory();
+    for id in ["1", "2", "3"] {
+        queue
+            .enqueue_at(&retry(id, 8), Duration::ZERO, t0())
+            .await
+            .expect("enqueue");
+    }
+    for (receipt, _) in queue.receive_due(t0(), 10).await.expect("receive") {
+        queue
+            .move_to_dead_letter(&receipt, "retries exhausted", seconds(5))
+            .await
+            .expect("dead-letter");
+    }
+    let page = queue.list_dead_letters(2).await.expect("list");
+    assert_eq!((page.total, page.maybe_more), (3, true));
+    assert!(page.still_hidden.is_empty());
+    let first = &page.letters[0];
+    assert_eq!(first.message(), Some(&retry("1", 8)));
+    assert_eq!(
+        first.dead_letter_reason.as_deref(),
+        Some("retries exhausted")
+    );
+    assert_eq!(
+        (first.receive_count, first.dead_at),
+        (Some(1), Some(seconds(5)))
+    );
+    let all = queue.list_dead_letters(10).await.expect("list");
+    assert_eq!((all.letters.len(), all.maybe_more), (3, false));
+
+    assert_eq!(
+        queue.redrive(2, seconds(6)).await.expect("redrive"),
+        Redriven {
+            moved: 2,
+            drained: false
+        }
+    );
+    assert_eq!(
+        queue.redrive(2, seconds(6)).await.expect("redrive"),
+        Redriven {
+            moved: 1,
+            drained: true
+        }
+    );
+    assert_eq!(queue.list_dead_letters(10).await.expect("list").total, 0);
+    assert_eq!(queue.depth(seconds(6)).await.expect("depth").due, 3);
 }
