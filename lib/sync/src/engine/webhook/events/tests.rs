@@ -1,5 +1,5 @@
 //! Typed parsing of signed deliveries, with the Invoiced API docs' example objects
-//! (`lib/invoiced/tests/fixtures`; their sources are listed in its `SOURCES.md`).
+//! (their sources are listed in `lib/invoiced/tests/fixtures/SOURCES.md`).
 
 use super::*;
 use invoiced::models::EventObject;
