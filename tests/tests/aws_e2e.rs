@@ -393,7 +393,7 @@ async fn the_operator_api_lists_ignores_and_retries_errors_and_reports_status() 
         .receive(&stack.retry_queue_url, Duration::from_secs(3))
         .await;
     let message = sync_aws::sqs::parse_message(queued.records[0].body.as_deref().unwrap()).unwrap();
-    assert_eq!(message.reason, "OPERATOR_RETRY");
+    assert_eq!(message.reason, "SYNC_OPERATOR_RETRY");
 
     let (status, redrive) = call(&stack, "POST", "/dlq/redrive?limit=5", None).await;
     assert_eq!(

@@ -162,7 +162,7 @@ fn operators_list_ignore_retry_errors_read_status_and_redrive_dead_letters() {
     let (receipt, message) = &queued[0];
     assert_eq!(message.work.invoiced_id, "202");
     assert_eq!(message.work.record_type, RecordType::Payment);
-    assert_eq!(message.reason, syncd::ops::OPERATOR_RETRY);
+    assert_eq!(message.reason, "SYNC_OPERATOR_RETRY");
 
     // The message keeps failing: dead-letter it, see it, redrive it.
     assert!(
@@ -190,7 +190,7 @@ fn operators_list_ignore_retry_errors_read_status_and_redrive_dead_letters() {
     assert_eq!(listed["total"], 1);
     let letters = &listed["letters"];
     assert_eq!(letters[0]["work"]["invoiced_id"], "202");
-    assert_eq!(letters[0]["reason"], syncd::ops::OPERATOR_RETRY);
+    assert_eq!(letters[0]["reason"], "SYNC_OPERATOR_RETRY");
     assert_eq!(letters[0]["dead_letter_reason"], "kept failing");
     let redriven = syncd(dir.path(), &["dlq", "redrive", "--limit", "5", "--json"]).json();
     assert_eq!(

@@ -1,10 +1,8 @@
-//! Client errors and the classification the sync engine acts on.
-//!
-//! The engine's question is never "what went wrong" but "what do I do now": back off and
-//! retry (throttled), retry (transient), probe Intacct before re-posting (unknown outcome),
-//! stop and ask for credentials (authentication), or raise a reconciliation error with a fix
-//! (needs operator). [`crate::classify`] answers it from the catalogue entry, which also
-//! carries the stable code and the operator's fix.
+//! Client errors, and what happened to the request each one ended ([`ErrorClass`]): refused
+//! before it ran because Intacct sheds load (throttled), did not run (transient), may have run
+//! (unknown outcome), refused the credentials (authentication), or ran and was refused
+//! (needs operator: retrying it unchanged fails again). [`crate::classify`] answers it;
+//! [`crate::failure_of`] names the known failure.
 //!
 //! This module sits above [`crate::response`]: a failed result becomes an [`Error`] here, so the
 //! response parser never needs the error type.
@@ -165,18 +163,19 @@ impl Response {
     }
 }
 
-/// What the sync engine should do with an error.
+/// What happened to the request an error ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorClass {
-    /// Intacct is shedding load: re-enqueue with exponential backoff and jitter.
+    /// Intacct is shedding load: the request did not run; the same request later will.
     Throttled,
-    /// Safe to retry as is (nothing executed, or a read).
+    /// The request did not run (or was a read): the same request again is safe.
     Transient,
-    /// A write may or may not have executed: probe Intacct before re-posting.
+    /// A write may or may not have run.
     UnknownOutcome,
-    /// Credentials are wrong or not authorised: stop the connection and tell the operator.
+    /// The credentials are wrong or not authorised.
     Authentication,
-    /// A human must change data or configuration; retrying unchanged will fail again.
+    /// Intacct ran the request and refused it (data, configuration, or the request itself):
+    /// the same request again fails again.
     NeedsOperator,
 }
 

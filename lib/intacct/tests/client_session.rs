@@ -14,8 +14,8 @@ use axum::routing::post;
 use chrono::NaiveDate;
 use intacct::functions::{ArLineItem, CreateInvoice, LineAccount, ReadByQuery};
 use intacct::{
-    ClientConfig, ControlId, Credentials, Error, ErrorClass, FunctionCall, IntacctClient, Request,
-    TransportKind, catalogue_entry, classify,
+    ClientConfig, ControlId, Credentials, Error, ErrorClass, Failure, FunctionCall, IntacctClient,
+    Request, TransportKind, classify, failure_of,
 };
 use pretty_assertions::assert_eq;
 use rust_decimal_macros::dec;
@@ -270,7 +270,7 @@ async fn a_session_rejected_twice_surfaces_as_authentication() {
         .unwrap_err();
     assert!(matches!(err, Error::Authentication { .. }), "{err}");
     assert_eq!(classify(&err), ErrorClass::Authentication);
-    assert_eq!(catalogue_entry(&err).code, "INTACCT_SESSION_INVALID");
+    assert_eq!(failure_of(&err), Failure::SessionInvalid);
     assert_eq!(gw.with(|s| s.logins), 2, "exactly one re-login");
 }
 
@@ -304,7 +304,7 @@ async fn bad_credentials_on_login_are_auth_401() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Control { status: 401, .. }), "{err}");
-    assert_eq!(catalogue_entry(&err).code, "INTACCT_AUTH_401");
+    assert_eq!(failure_of(&err), Failure::Auth401);
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 mod common;
 
 use intacct::{
-    Error, ErrorClass, Response, ResultStatus, Status, catalogue_entry, classify, interpret,
+    Error, ErrorClass, Failure, Response, ResultStatus, Status, classify, failure_of, interpret,
 };
 use pretty_assertions::assert_eq;
 use secrecy::ExposeSecret;
@@ -72,7 +72,7 @@ fn sign_in_incorrect_is_an_authentication_failure() {
     )
     .unwrap_err();
     assert_eq!(classify(&err), ErrorClass::Authentication);
-    assert_eq!(catalogue_entry(&err).code, "INTACCT_AUTH_401");
+    assert_eq!(failure_of(&err), Failure::Auth401);
 }
 
 #[test]
@@ -88,7 +88,7 @@ fn invalid_session_is_recognised_as_such() {
     );
     let err = interpret(200, body.as_bytes(), true).unwrap_err();
     assert!(matches!(err, Error::Authentication { .. }));
-    assert_eq!(catalogue_entry(&err).code, "INTACCT_SESSION_INVALID");
+    assert_eq!(failure_of(&err), Failure::SessionInvalid);
 }
 
 #[test]
@@ -117,7 +117,7 @@ fn sender_not_authorised_keeps_description_and_correction() {
         false,
     )
     .unwrap_err();
-    assert_eq!(catalogue_entry(&err).code, "INTACCT_SENDER_NOT_AUTHORIZED");
+    assert_eq!(failure_of(&err), Failure::SenderNotAuthorized);
 }
 
 #[test]
@@ -136,7 +136,7 @@ fn control_failures_have_no_operation() {
         true,
     )
     .unwrap_err();
-    assert_eq!(catalogue_entry(&err).code, "INTACCT_SENDER_CREDENTIALS");
+    assert_eq!(failure_of(&err), Failure::SenderCredentials);
     assert_eq!(classify(&err), ErrorClass::Authentication);
 
     let r = parse("resp_06_control_failure_demo_expired_PL04000055.xml");
@@ -149,7 +149,7 @@ fn control_failures_have_no_operation() {
         false,
     )
     .unwrap_err();
-    assert_eq!(catalogue_entry(&err).code, "INTACCT_COMPANY_UNAVAILABLE");
+    assert_eq!(failure_of(&err), Failure::CompanyUnavailable);
 
     let r = parse("resp_08_control_failure_xml_parse_XL03000003.xml");
     assert_eq!(errnos(&r.errors), ["XL03000003", "XL03000003"]);
@@ -166,7 +166,7 @@ fn control_failures_have_no_operation() {
         true,
     )
     .unwrap_err();
-    assert_eq!(catalogue_entry(&err).code, "INTACCT_REQUEST_REJECTED");
+    assert_eq!(failure_of(&err), Failure::RequestRejected);
     assert_eq!(classify(&err), ErrorClass::NeedsOperator);
 }
 
@@ -185,9 +185,7 @@ fn http_401_body_is_parsed_and_classified_as_bad_credentials() {
     let err = interpret(401, body.as_bytes(), false).unwrap_err();
     assert!(matches!(err, Error::Control { status: 401, .. }));
     assert_eq!(classify(&err), ErrorClass::Authentication);
-    let entry = catalogue_entry(&err);
-    assert_eq!(entry.code, "INTACCT_AUTH_401");
-    assert!(entry.fix.contains("company ID"));
+    assert_eq!(failure_of(&err), Failure::Auth401);
 }
 
 #[test]
@@ -203,7 +201,7 @@ fn function_failure_with_free_text_errorno() {
     );
     let err = r.check_results().unwrap_err();
     assert!(matches!(&err, Error::Function { control_id, .. } if control_id == "testControlId"));
-    assert_eq!(catalogue_entry(&err).code, "INTACCT_FUNCTION_FAILED");
+    assert_eq!(failure_of(&err), Failure::FunctionFailed);
 }
 
 #[test]
@@ -243,10 +241,7 @@ fn transaction_batch_reports_the_failed_function_as_cause() {
         matches!(&err, Error::Function { control_id, status: ResultStatus::Failure, .. } if control_id == "func2UnitTest")
     );
     let aborted = r.results()[0].error().unwrap();
-    assert_eq!(
-        catalogue_entry(&aborted).code,
-        "INTACCT_TRANSACTION_ROLLED_BACK"
-    );
+    assert_eq!(failure_of(&aborted), Failure::TransactionRolledBack);
     assert_eq!(
         r.result("func1UnitTest").map(|x| x.status),
         Some(ResultStatus::Aborted)
@@ -270,10 +265,7 @@ fn duplicate_create_keeps_data_and_all_errors() {
     assert_eq!(data.list_type.as_deref(), Some("objects"));
     assert_eq!(data.records[0].name(), "project");
     assert_eq!(data.records[0].get("PROJECTID"), Some("Fellow PD2"));
-    assert_eq!(
-        catalogue_entry(&res.error().unwrap()).code,
-        "INTACCT_DUPLICATE_RECORD"
-    );
+    assert_eq!(failure_of(&res.error().unwrap()), Failure::DuplicateRecord);
 }
 
 #[test]
@@ -393,7 +385,7 @@ fn expired_result_id_is_retryable() {
     let r = parse("resp_23_readmore_failure_invalid_or_expired_resultid.xml");
     let err = r.results()[0].error().unwrap();
     assert_eq!(r.results()[0].function, "readMore");
-    assert_eq!(catalogue_entry(&err).code, "INTACCT_RESULT_SET_EXPIRED");
+    assert_eq!(failure_of(&err), Failure::ResultSetExpired);
     assert_eq!(classify(&err), ErrorClass::Transient);
 }
 

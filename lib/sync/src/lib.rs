@@ -6,6 +6,7 @@
 //! flow and the engine itself.
 
 pub mod adapters;
+pub mod catalogue;
 pub mod config;
 pub mod engine;
 pub mod mapping;

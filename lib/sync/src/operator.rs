@@ -23,14 +23,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
+use crate::catalogue::Code;
 use crate::config::{ConnectionConfig, ConnectionId, RecordType};
 use crate::engine::Engine;
 use crate::engine::read::ReadReport;
 use crate::model::{Direction, ErrorFilter, ErrorStatus, ReconciliationError, WorkItem};
 use crate::ports::Store;
-
-/// Catalogue code of an operator-requested retry (shows in queue rows and logs).
-pub const OPERATOR_RETRY: &str = "OPERATOR_RETRY";
 
 /// Longest a poll started by an operator command may run.
 pub const COMMAND_POLL_DEADLINE: Duration = Duration::from_secs(10 * 60);
@@ -246,7 +244,7 @@ pub async fn retry_error(
                 operation: error.operation,
             };
             engine
-                .requeue(work, OPERATOR_RETRY, Duration::ZERO)
+                .requeue(work, Code::SyncOperatorRetry, Duration::ZERO)
                 .await
                 .map_err(backend)?;
             store

@@ -240,7 +240,7 @@ async fn a_custom_field_intacct_does_not_have_is_dl02000001_until_the_field_exis
                 invoiced_id: created.id.to_string(),
                 operation: Operation::Create,
             },
-            "OPERATOR_RETRY",
+            sync_engine::catalogue::Code::SyncOperatorRetry,
             std::time::Duration::ZERO,
         )
         .await

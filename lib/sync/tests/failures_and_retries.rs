@@ -39,7 +39,7 @@ async fn operator_retry(world: &World, record_type: RecordType, invoiced_id: Str
                 invoiced_id,
                 operation: Operation::Create,
             },
-            "OPERATOR_RETRY",
+            sync_engine::catalogue::Code::SyncOperatorRetry,
             std::time::Duration::ZERO,
         )
         .await

@@ -8,11 +8,9 @@ use rand::Rng;
 use std::time::{Duration, Instant};
 
 use super::{Connection, Engine, EngineError};
+use crate::catalogue::Code;
 use crate::model::{Dependency, RecordLocator};
 use crate::ports::StoreError;
-
-/// Catalogue code used when no concurrency slot came free in time.
-pub const CONCURRENCY_BUSY: &str = "SYNC_INTACCT_BUSY";
 
 /// Why a write could not complete now, and what to do about it.
 #[derive(Debug)]
@@ -20,24 +18,23 @@ pub(crate) enum WriteFailure {
     /// Try again later with backoff (throttled, transient, unknown outcome, busy).
     Retry {
         /// Catalogue code.
-        code: String,
+        code: Code,
         /// What happened.
         message: String,
     },
-    /// An operator must act; retrying unchanged will fail again.
+    /// An operator must act; retrying unchanged will fail again. The fix is the code's.
     Operator {
         /// Catalogue code.
-        code: String,
-        /// The other system's error text.
+        code: Code,
+        /// What happened: the other system's error text, or the sync's with the record's
+        /// details.
         message: String,
-        /// What to do.
-        fix: String,
     },
     /// Someone else is working on the same write (or the record was voided meanwhile): look
     /// again after `delay`, without spending an attempt.
     Wait {
         /// Catalogue code.
-        code: String,
+        code: Code,
         /// What is happening.
         message: String,
         /// When to look again.
@@ -83,7 +80,7 @@ impl CallError {
     pub(crate) fn into_failure(self) -> WriteFailure {
         match self {
             CallError::Busy => WriteFailure::Retry {
-                code: CONCURRENCY_BUSY.into(),
+                code: Code::SyncIntacctBusy,
                 message: "every Intacct concurrency slot of this connection stayed busy".into(),
             },
             CallError::Store(e) => e.into(),
@@ -94,19 +91,15 @@ impl CallError {
 
 /// Classifies an Intacct error into what the engine does next.
 pub(crate) fn intacct_failure(error: &intacct::Error) -> WriteFailure {
-    let entry = intacct::catalogue_entry(error);
-    match intacct::classify(error) {
+    let code = Code::of_intacct(error.failure());
+    let message = error.to_string();
+    match error.class() {
         ErrorClass::Throttled | ErrorClass::Transient | ErrorClass::UnknownOutcome => {
-            WriteFailure::Retry {
-                code: entry.code.to_owned(),
-                message: error.to_string(),
-            }
+            WriteFailure::Retry { code, message }
         }
-        ErrorClass::Authentication | ErrorClass::NeedsOperator => WriteFailure::Operator {
-            code: entry.code.to_owned(),
-            message: error.to_string(),
-            fix: entry.fix.to_owned(),
-        },
+        ErrorClass::Authentication | ErrorClass::NeedsOperator => {
+            WriteFailure::Operator { code, message }
+        }
     }
 }
 
@@ -162,7 +155,7 @@ impl Engine {
             tracing::warn!(connection = %id, error = %e, "could not release Intacct lease");
         }
         if let Err(e) = &result
-            && intacct::classify(e) == ErrorClass::Authentication
+            && e.class() == ErrorClass::Authentication
         {
             // Maybe the password was rotated: the next attempt reloads the credentials.
             self.secrets.invalidate(id).await;
@@ -187,7 +180,7 @@ impl Engine {
             .first()
             .cloned()
             .ok_or_else(|| WriteFailure::Retry {
-                code: "INTACCT_UNKNOWN_OUTCOME".into(),
+                code: Code::IntacctUnknownOutcome,
                 message: "Intacct answered a read without a result".into(),
             })?
             .ensure_success()

@@ -24,7 +24,7 @@ use crate::model::{RetryMessage, WorkItem};
 use crate::ports::{Clock, Connector, IntacctApi, InvoicedApi, RetryQueue, SecretSource, Store};
 use crate::retry::RetryPolicy;
 
-pub use exactly_once::{DUPLICATE_CONTROL_ID, INTENT_RACE, VOID_OUTCOME_UNKNOWN};
+use crate::catalogue::Code;
 pub use outcome::{EngineError, Outcome};
 
 /// Tunables of the engine, with production defaults.
@@ -174,7 +174,7 @@ impl Engine {
                 let rest = (not_before - now).to_std().unwrap_or_default();
                 self.enqueue(message.clone(), rest).await?;
                 return Ok(Outcome::Queued {
-                    reason: message.reason.clone(),
+                    reason: Code::SyncNotYetDue,
                     delay: rest,
                 });
             }
@@ -198,14 +198,14 @@ impl Engine {
     pub async fn requeue(
         &self,
         work: WorkItem,
-        reason: &str,
+        reason: Code,
         delay: Duration,
     ) -> Result<(), EngineError> {
         self.enqueue(
             RetryMessage {
                 work,
                 attempt: 1,
-                reason: reason.to_owned(),
+                reason: reason.as_str().to_owned(),
                 not_before: None,
             },
             delay,

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::catalogue::Code;
 use crate::config::ConnectionId;
 use crate::model::Dependency;
 use crate::ports::StoreError;
@@ -26,7 +27,7 @@ pub enum Outcome {
     /// Queued for a later attempt.
     Queued {
         /// Catalogue code of the cause.
-        reason: String,
+        reason: Code,
         /// Delay before the next attempt.
         delay: Duration,
     },
@@ -40,7 +41,7 @@ pub enum Outcome {
         /// Reconciliation error id.
         error_id: String,
         /// Catalogue code.
-        code: String,
+        code: Code,
     },
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::gateway::WriteFailure;
 use super::{Connection, Engine};
+use crate::catalogue::Code;
 use crate::config::{ConnectionId, RecordType};
 use crate::model::{Dependency, Direction, ErrorStatus, Mapping, Origin, ReconciliationError};
 use crate::ports::{InvoicedError, StoreError};
@@ -50,11 +51,8 @@ impl Engine {
             Ok(()) => {}
             Err(StoreError::Conflict(message)) => {
                 return Err(WriteFailure::Operator {
-                    code: "SYNC_MAPPING_CONFLICT".into(),
+                    code: Code::SyncMappingConflict,
                     message,
-                    fix: "Two records claim the same counterpart. Check which Intacct record \
-                          belongs to this Invoiced record; then retry."
-                        .into(),
                 });
             }
             Err(e) => return Err(e.into()),
@@ -72,7 +70,7 @@ impl Engine {
             invoiced_id: invoiced_id.to_owned(),
         };
         for waiting in self.store.take_parked(&conn.config.id, &dependency).await? {
-            self.requeue(waiting, "SYNC_DEPENDENCY_RELEASED", Duration::ZERO)
+            self.requeue(waiting, Code::SyncDependencyReleased, Duration::ZERO)
                 .await?;
         }
         Ok(())
@@ -99,31 +97,27 @@ pub(crate) struct Link<'a> {
 pub(crate) fn invoiced_failure(error: InvoicedError) -> WriteFailure {
     match error {
         InvoicedError::RateLimited(m) => WriteFailure::Retry {
-            code: "INVOICED_RATE_LIMITED".into(),
+            code: Code::InvoicedRateLimited,
             message: m,
         },
         InvoicedError::Unavailable(m) => WriteFailure::Retry {
-            code: "INVOICED_UNAVAILABLE".into(),
+            code: Code::InvoicedUnavailable,
             message: m,
         },
         InvoicedError::NotFound(m) => WriteFailure::Operator {
-            code: "INVOICED_NOT_FOUND".into(),
+            code: Code::InvoicedNotFound,
             message: m,
-            fix: "The record no longer exists in Invoiced; ignore this error.".into(),
         },
         InvoicedError::Unauthorized(m) => WriteFailure::Operator {
-            code: "INVOICED_AUTH".into(),
+            code: Code::InvoicedAuth,
             message: m,
-            fix: "Invoiced refused the API key: set a valid key in the connection's secret, then retry."
-                .into(),
         },
         InvoicedError::Rejected { message, param } => WriteFailure::Operator {
-            code: "INVOICED_REJECTED".into(),
+            code: Code::InvoicedRejected,
             message: match param {
                 Some(p) => format!("{message} (parameter {p})"),
                 None => message,
             },
-            fix: "Correct the record in Invoiced (or the connection settings), then retry.".into(),
         },
     }
 }

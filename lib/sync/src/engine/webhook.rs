@@ -11,6 +11,7 @@ use invoiced::WebhookError;
 use invoiced::webhook::{WebhookSecret, verify_event};
 
 use super::{Engine, EngineError, Outcome};
+use crate::catalogue::Code;
 use crate::config::ConnectionId;
 use crate::model::WorkItem;
 use crate::ports::EventClaim;
@@ -146,12 +147,12 @@ impl Engine {
                 // The write may be mid-flight: its intent makes the retry probe before posting.
                 self.requeue(
                     work.clone(),
-                    "SYNC_WEBHOOK_DEADLINE",
+                    Code::SyncWebhookDeadline,
                     Duration::from_secs(30),
                 )
                 .await?;
                 Ok(Outcome::Queued {
-                    reason: "SYNC_WEBHOOK_DEADLINE".into(),
+                    reason: Code::SyncWebhookDeadline,
                     delay: Duration::from_secs(30),
                 })
             }

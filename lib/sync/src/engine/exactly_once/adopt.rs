@@ -4,7 +4,8 @@
 use super::super::Engine;
 use super::super::gateway::WriteFailure;
 use super::claim::CLAIM_ROUNDS;
-use super::{DUPLICATE_CONTROL_ID, INTENT_RACE, succeeded};
+use super::succeeded;
+use crate::catalogue::Code;
 use crate::model::{IntentKey, IntentState, WriteIntent};
 use crate::ports::StoreError;
 
@@ -76,7 +77,9 @@ impl Engine {
                 (IntentState::InFlight { .. } | IntentState::UnknownOutcome, Marker::Shared) => {
                     false
                 }
-                (IntentState::Failed { code }, Marker::Shared) if code == DUPLICATE_CONTROL_ID => {
+                (IntentState::Failed { code }, Marker::Shared)
+                    if code == Code::SyncDuplicateControlId.as_str() =>
+                {
                     false
                 }
                 (IntentState::Failed { .. } | IntentState::Abandoned { .. }, Marker::Shared) => {
@@ -94,7 +97,7 @@ impl Engine {
             }
         }
         Err(WriteFailure::Retry {
-            code: INTENT_RACE.into(),
+            code: Code::SyncIntentRace,
             message: format!("write {} keeps changing hands", key.control_id(0)),
         })
     }

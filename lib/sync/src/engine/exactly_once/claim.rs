@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use super::super::Engine;
 use super::super::gateway::WriteFailure;
-use super::{DUPLICATE_CONTROL_ID, INTENT_RACE, chrono_duration};
+use super::chrono_duration;
+use crate::catalogue::Code;
 use crate::model::{IntentKey, IntentState, RecordLocator, WriteIntent};
 use crate::ports::{Clock, Store, StoreError};
 
@@ -142,7 +143,9 @@ impl Engine {
                 IntentState::InFlight { .. } | IntentState::UnknownOutcome => (true, false),
                 // A later generation exists only because an earlier one's record went missing
                 // (or, in intents from before claims existed, because of a race): probe first.
-                IntentState::Failed { code } if code == DUPLICATE_CONTROL_ID => (false, true),
+                IntentState::Failed { code } if code == Code::SyncDuplicateControlId.as_str() => {
+                    (false, true)
+                }
                 IntentState::Failed { .. } => (stored.generation > 0, false),
             };
             match self
@@ -164,7 +167,7 @@ impl Engine {
             }
         }
         Ok(Claim::Busy(WriteFailure::Wait {
-            code: INTENT_RACE.into(),
+            code: Code::SyncIntentRace,
             message: format!("write {} keeps changing hands", key.control_id(0)),
             delay: self.settings.retry.floor,
         }))
@@ -198,7 +201,7 @@ impl Engine {
             remaining.max(self.settings.retry.floor)
         };
         WriteFailure::Wait {
-            code: INTENT_RACE.into(),
+            code: Code::SyncIntentRace,
             message: format!(
                 "another function is writing {} {} right now",
                 key.record_type, key.invoiced_id
@@ -214,11 +217,11 @@ pub(super) fn unsettled(held: &Held) -> IntentState {
         IntentState::UnknownOutcome
     } else if held.reopen {
         IntentState::Failed {
-            code: DUPLICATE_CONTROL_ID.into(),
+            code: Code::SyncDuplicateControlId.as_str().to_owned(),
         }
     } else {
         IntentState::Failed {
-            code: "SYNC_NOT_SENT".into(),
+            code: Code::SyncNotSent.as_str().to_owned(),
         }
     }
 }

@@ -41,15 +41,9 @@ use crate::model::{IntentKey, IntentState, RecordLocator, WriteIntent};
 use crate::ports::StoreError;
 use claim::{Claim, Held, unsettled};
 
+use crate::catalogue::Code;
 pub(crate) use adopt::{Adoption, Marker};
 pub(crate) use void::CreateFate;
-
-/// Code of a write another function is working on at the same moment.
-pub const INTENT_RACE: &str = "SYNC_INTENT_RACE";
-/// Code of a duplicate-control-id refusal whose record could not be found.
-pub const DUPLICATE_CONTROL_ID: &str = "SYNC_DUPLICATE_CONTROL_ID";
-/// Code of a void whose create may have reached Intacct but cannot be looked for.
-pub const VOID_OUTCOME_UNKNOWN: &str = "SYNC_VOID_OUTCOME_UNKNOWN";
 
 /// One exactly-once write.
 pub(crate) struct ExactlyOnce<'a> {
@@ -142,7 +136,7 @@ impl Engine {
             // Voided meanwhile: the next look re-reads the record and takes the void path.
             Claim::Abandoned => {
                 return Err(WriteFailure::Wait {
-                    code: INTENT_RACE.into(),
+                    code: Code::SyncIntentRace,
                     message: "the record was voided before its create reached Intacct".into(),
                     delay: self.settings.retry.floor,
                 });
@@ -202,9 +196,8 @@ impl Engine {
             },
             Err(e) => {
                 let failure = WriteFailure::Operator {
-                    code: "SYNC_INVALID_CONTROL_ID".into(),
+                    code: Code::SyncInvalidControlId,
                     message: e.to_string(),
-                    fix: "Report this as a bug: generated control ids must be valid.".into(),
                 };
                 return (unsettled(held), generation, Err(failure));
             }
@@ -228,7 +221,7 @@ impl Engine {
             IntentState::Failed { code }
                 if held.maybe_applied && generation == held.intent.generation =>
             {
-                if code == DUPLICATE_CONTROL_ID {
+                if code == Code::SyncDuplicateControlId.as_str() {
                     IntentState::Failed { code }
                 } else {
                     IntentState::UnknownOutcome
@@ -254,7 +247,7 @@ impl Engine {
                 None => (
                     IntentState::UnknownOutcome,
                     Err(WriteFailure::Retry {
-                        code: "INTACCT_UNKNOWN_OUTCOME".into(),
+                        code: Code::IntacctUnknownOutcome,
                         message: "Intacct reported success without returning a key".into(),
                     }),
                 ),
@@ -276,18 +269,15 @@ impl Engine {
             Ok(Some(found)) => (succeeded(&found), Ok(found)),
             Ok(None) => (
                 IntentState::Failed {
-                    code: DUPLICATE_CONTROL_ID.into(),
+                    code: Code::SyncDuplicateControlId.as_str().to_owned(),
                 },
                 Err(WriteFailure::Operator {
-                    code: DUPLICATE_CONTROL_ID.into(),
+                    code: Code::SyncDuplicateControlId,
                     message: format!(
                         "Intacct says this write already ran ({failed}), but no {} with {} = {:?} \
                          exists now",
                         locators[0].object, locators[0].field, locators[0].value
                     ),
-                    fix: "The record was probably deleted in Intacct. Retry to post it again, or \
-                          ignore this error to leave it deleted."
-                        .into(),
                 }),
             ),
             Err(e) => (IntentState::UnknownOutcome, Err(e)),
@@ -319,7 +309,7 @@ impl Engine {
                     _ => match result {
                         Ok(key) => Ok(key),
                         Err(_) => Err(WriteFailure::Wait {
-                            code: INTENT_RACE.into(),
+                            code: Code::SyncIntentRace,
                             message,
                             delay: self.settings.retry.floor,
                         }),
@@ -356,9 +346,9 @@ fn failure_code(failure: &WriteFailure) -> String {
     match failure {
         WriteFailure::Retry { code, .. }
         | WriteFailure::Operator { code, .. }
-        | WriteFailure::Wait { code, .. } => code.clone(),
-        WriteFailure::Park { .. } => "SYNC_PARKED".into(),
-        WriteFailure::Engine(_) => "SYNC_STORE_UNAVAILABLE".into(),
+        | WriteFailure::Wait { code, .. } => code.as_str().to_owned(),
+        WriteFailure::Park { .. } => Code::SyncDependencyMissing.as_str().to_owned(),
+        WriteFailure::Engine(_) => Code::SyncStoreUnavailable.as_str().to_owned(),
     }
 }
 

@@ -4,7 +4,8 @@
 use super::super::gateway::WriteFailure;
 use super::super::{Connection, Engine};
 use super::claim::{Claim, Held, unsettled};
-use super::{INTENT_RACE, VOID_OUTCOME_UNKNOWN, locators, succeeded};
+use super::{locators, succeeded};
+use crate::catalogue::Code;
 use crate::model::{IntentKey, IntentState, RecordLocator};
 use crate::ports::StoreError;
 
@@ -41,15 +42,12 @@ impl Engine {
         let locators = locators(held.intent.locator.as_ref(), current.as_ref());
         if locators.is_empty() {
             let failure = WriteFailure::Operator {
-                code: VOID_OUTCOME_UNKNOWN.into(),
+                code: Code::SyncVoidOutcomeUnknown,
                 message: format!(
                     "{} {} was voided while its write to Intacct had an unknown outcome, and \
                      the write leaves nothing to look up",
                     key.record_type, key.invoiced_id
                 ),
-                fix: "Check in Intacct whether the write happened and undo it there if it did; \
-                      then ignore this error."
-                    .into(),
             };
             return self
                 .end_void_claim(&held, IntentState::UnknownOutcome, Some(failure))
@@ -97,7 +95,7 @@ impl Engine {
             (IntentState::Abandoned { .. }, _) => Ok(CreateFate::NeverApplied),
             (_, Some(failure)) => Err(failure),
             (_, None) => Err(WriteFailure::Wait {
-                code: INTENT_RACE.into(),
+                code: Code::SyncIntentRace,
                 message: "another function is settling this write".into(),
                 delay: self.settings.retry.floor,
             }),

@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use super::gateway::WriteFailure;
 use super::{Connection, Engine, EngineError};
+use crate::catalogue::Code;
 use crate::config::{ConnectionConfig, ConnectionId, CustomerSource, RecordType};
 use crate::mapping::intacct_rows::{CUSTOMER_FIELDS, DOCUMENT_TYPE_FIELD, record_no};
 use crate::model::{
@@ -598,19 +599,11 @@ impl Engine {
         key: &str,
         failure: WriteFailure,
     ) -> Result<(), EngineError> {
-        let (code, message, fix) = match failure {
-            WriteFailure::Retry { code, message } | WriteFailure::Wait { code, message, .. } => (
-                code,
-                message,
-                "Retried automatically by the next poll; retry now once the cause is gone.".into(),
-            ),
-            WriteFailure::Operator { code, message, fix } => (code, message, fix),
-            WriteFailure::Park { reason, .. } => (
-                "SYNC_DEPENDENCY_MISSING".into(),
-                reason,
-                "Import the record it depends on first (retry that error), then retry this one."
-                    .into(),
-            ),
+        let (code, message) = match failure {
+            WriteFailure::Retry { code, message }
+            | WriteFailure::Wait { code, message, .. }
+            | WriteFailure::Operator { code, message } => (code, message),
+            WriteFailure::Park { reason, .. } => (Code::SyncDependencyMissing, reason),
             WriteFailure::Engine(e) => return Err(e),
         };
         tracing::warn!(connection = %conn.config.id, stream = %stream.name(), key, %code, detail = %message, "read error");
@@ -622,9 +615,9 @@ impl Engine {
                     record_type: stream.record_type(),
                     record_id: key.to_owned(),
                     operation: Operation::Create,
-                    code,
+                    code: code.as_str().to_owned(),
                     message,
-                    fix,
+                    fix: code.fix().to_owned(),
                 },
                 self.clock.now(),
             )

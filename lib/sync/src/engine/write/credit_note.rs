@@ -10,6 +10,7 @@ use super::super::exactly_once::SingleWrite;
 use super::super::gateway::WriteFailure;
 use super::super::{Connection, Engine, Outcome};
 use super::{NewDocument, day};
+use crate::catalogue::Code;
 use crate::config::RecordType;
 use crate::mapping::lines::{DocumentKind, DocumentTotals, LineContext, document_lines};
 use crate::model::{IntentKey, Operation};
@@ -38,9 +39,8 @@ impl Engine {
             },
         )
         .map_err(|e| WriteFailure::Operator {
-            code: "SYNC_LINE_MAPPING".into(),
+            code: Code::SyncLineMapping,
             message: e.to_string(),
-            fix: "Correct the credit note's lines or their intacct_* custom fields in Invoiced, then retry.".into(),
         })?;
         let date = day(note.date);
         let mut create = CreateArAdjustment::new(customer_id, date, lines);

@@ -16,6 +16,7 @@ use super::super::gateway::{
 };
 use super::super::{Connection, Engine, Outcome};
 use super::{IMPORTED_MARKER, Link, invoiced_failure, parse_id, skipped};
+use crate::catalogue::Code;
 use crate::config::{CustomerSource, RecordType};
 use crate::mapping::identity::customer_number;
 use crate::mapping::matching::{MatchKey, match_keys, single};
@@ -78,9 +79,8 @@ fn customer_object(
         }
     }
     builder.build().map_err(|e| WriteFailure::Operator {
-        code: "SYNC_INVALID_FIELD".into(),
+        code: Code::SyncInvalidField,
         message: e.to_string(),
-        fix: "Report this as a bug: a generated field name was invalid.".into(),
     })
 }
 
@@ -154,13 +154,13 @@ impl Engine {
                     .map_err(invoiced_failure)?
                     .ok_or_else(|| missing_customer(id))?,
             };
-            return full.metadata.text("intacct_customer_number").ok_or_else(|| {
-                WriteFailure::Operator {
-                    code: "SYNC_BILL_TO_WITHOUT_CUSTOMER".into(),
+            return full
+                .metadata
+                .text("intacct_customer_number")
+                .ok_or_else(|| WriteFailure::Operator {
+                    code: Code::SyncBillToWithoutCustomer,
                     message: format!("billing contact {id} is missing its Intacct customer number"),
-                    fix: "Set the custom field intacct_customer_number on the Invoiced customer to the Intacct customer id it bills to, then retry.".into(),
-                }
-            });
+                });
         }
         if let Some(m) = self
             .store
@@ -329,8 +329,7 @@ impl Engine {
 
 fn missing_customer(id: CustomerId) -> WriteFailure {
     WriteFailure::Operator {
-        code: "INVOICED_NOT_FOUND".into(),
+        code: Code::InvoicedNotFound,
         message: format!("customer {id} does not exist in Invoiced"),
-        fix: "The document's customer was deleted in Invoiced; ignore this error.".into(),
     }
 }

@@ -9,6 +9,7 @@ use super::super::exactly_once::SingleWrite;
 use super::super::gateway::{WriteFailure, first_key};
 use super::super::{Connection, Engine, Outcome};
 use super::{NewDocument, day};
+use crate::catalogue::Code;
 use crate::config::RecordType;
 use crate::mapping::lines::{DocumentKind, DocumentTotals, LineContext, document_lines};
 use crate::model::{IntentKey, Operation};
@@ -37,9 +38,8 @@ impl Engine {
             },
         )
         .map_err(|e| WriteFailure::Operator {
-            code: "SYNC_LINE_MAPPING".into(),
+            code: Code::SyncLineMapping,
             message: e.to_string(),
-            fix: "Correct the invoice's lines or their intacct_* custom fields in Invoiced, then retry.".into(),
         })?;
         let date = day(invoice.date);
         let mut create = CreateInvoice::new(customer_id, date, lines);

@@ -17,6 +17,7 @@ use std::time::Duration;
 use super::exactly_once::{CreateFate, SingleWrite};
 use super::gateway::{WriteFailure, first_key, locator};
 use super::{Connection, Engine, EngineError, Outcome};
+use crate::catalogue::Code;
 use crate::config::RecordType;
 use crate::model::{
     Direction, IntentKey, NewReconciliationError, Operation, Origin, ReconciliationError,
@@ -36,10 +37,10 @@ impl Engine {
         attempt: u32,
     ) -> Result<Outcome, EngineError> {
         if !conn.config.enabled {
-            self.requeue(work.clone(), "SYNC_CONNECTION_PAUSED", PAUSED_RECHECK)
+            self.requeue(work.clone(), Code::SyncConnectionPaused, PAUSED_RECHECK)
                 .await?;
             return Ok(Outcome::Queued {
-                reason: "SYNC_CONNECTION_PAUSED".into(),
+                reason: Code::SyncConnectionPaused,
                 delay: PAUSED_RECHECK,
             });
         }
@@ -110,7 +111,7 @@ impl Engine {
                     RetryMessage {
                         work: work.clone(),
                         attempt,
-                        reason: code.clone(),
+                        reason: code.as_str().to_owned(),
                         not_before: None,
                     },
                     delay,
@@ -129,7 +130,7 @@ impl Engine {
                         let message_out = RetryMessage {
                             work: work.clone(),
                             attempt: attempt + 1,
-                            reason: code.clone(),
+                            reason: code.as_str().to_owned(),
                             not_before: None,
                         };
                         self.enqueue(message_out, delay).await?;
@@ -139,18 +140,11 @@ impl Engine {
                             delay,
                         })
                     }
-                    RetryDecision::Exhausted => {
-                        let fix = intacct::catalogue::by_code(&code)
-                            .map(|e| e.fix.to_owned())
-                            .unwrap_or_else(|| {
-                                "Retried automatically until the attempt cap; retry it once the cause is gone.".to_owned()
-                            });
-                        self.record_failure(work, code, message, fix, now).await
-                    }
+                    RetryDecision::Exhausted => self.record_failure(work, code, message, now).await,
                 }
             }
-            Err(WriteFailure::Operator { code, message, fix }) => {
-                self.record_failure(work, code, message, fix, now).await
+            Err(WriteFailure::Operator { code, message }) => {
+                self.record_failure(work, code, message, now).await
             }
         }
     }
@@ -158,9 +152,8 @@ impl Engine {
     async fn record_failure(
         &self,
         work: &WorkItem,
-        code: String,
+        code: Code,
         message: String,
-        fix: String,
         now: DateTime<Utc>,
     ) -> Result<Outcome, EngineError> {
         tracing::error!(%code, detail = %message, "reconciliation error");
@@ -173,9 +166,9 @@ impl Engine {
                     record_type: work.record_type,
                     record_id: work.invoiced_id.clone(),
                     operation: work.operation,
-                    code: code.clone(),
+                    code: code.as_str().to_owned(),
                     message,
-                    fix,
+                    fix: code.fix().to_owned(),
                 },
                 now,
             )
@@ -286,12 +279,11 @@ pub(crate) fn parse_id<T: std::str::FromStr>(work: &WorkItem) -> Result<T, Write
     work.invoiced_id
         .parse()
         .map_err(|_| WriteFailure::Operator {
-            code: "SYNC_BAD_ID".into(),
+            code: Code::SyncBadId,
             message: format!(
                 "{:?} is not an Invoiced {} id",
                 work.invoiced_id, work.record_type
             ),
-            fix: "Ignore this error: the work item did not come from Invoiced.".into(),
         })
 }
 

@@ -24,6 +24,7 @@ use super::super::{Connection, Engine, Outcome};
 use super::{
     IMPORTED_MARKER, Link, NewDocument, before_start, day, invoiced_failure, parse_id, skipped,
 };
+use crate::catalogue::Code;
 use crate::config::payment_routes::select_route;
 use crate::config::{ConvenienceFees, Deposit, DimensionIds, RecordType};
 use crate::mapping::identity::payment_reference;
@@ -58,10 +59,6 @@ fn payment_locator(payment: &Payment) -> crate::model::RecordLocator {
     locator("ARPYMT", "DOCNUMBER", payment_reference(payment))
 }
 
-/// Code of a payment Intacct refused because it applies more than an invoice (or a credit)
-/// has open right now.
-pub const APPLIED_MORE_THAN_OPEN: &str = "SYNC_APPLIED_MORE_THAN_OPEN";
-
 /// Intacct refuses an application larger than what is open on the document *now*. In Invoiced
 /// the money is open (it accepted the payment), so another write to the same document is on
 /// its way: typically the reversal of a payment voided just before this one was made, delayed
@@ -71,7 +68,7 @@ fn over_application_waits(failure: WriteFailure) -> WriteFailure {
     match failure {
         WriteFailure::Operator { message, .. } if is_over_application(&message) => {
             WriteFailure::Retry {
-                code: APPLIED_MORE_THAN_OPEN.into(),
+                code: Code::SyncAppliedMoreThanOpen,
                 message,
             }
         }
@@ -147,9 +144,8 @@ impl Engine {
             .customer
             .as_ref()
             .ok_or_else(|| WriteFailure::Operator {
-                code: "SYNC_PAYMENT_WITHOUT_CUSTOMER".into(),
+                code: Code::SyncPaymentWithoutCustomer,
                 message: format!("payment {id} has no customer"),
-                fix: "Assign the payment to a customer in Invoiced, then retry.".into(),
             })?;
         let customer_id = self.intacct_customer_id(conn, customer).await?;
         let key = self
@@ -224,14 +220,11 @@ impl Engine {
                 }
                 AppliedTo::Other(value) => {
                     return Err(WriteFailure::Operator {
-                        code: "SYNC_UNSUPPORTED_APPLICATION".into(),
+                        code: Code::SyncUnsupportedApplication,
                         message: format!(
-                            "payment {} has an application of kind {:?}",
+                            "payment {} has an application of kind {:?} ({value})",
                             payment.id,
                             row.kind()
-                        ),
-                        fix: format!(
-                            "Post this application in Intacct by hand, then ignore this error ({value})."
                         ),
                     });
                 }
@@ -273,11 +266,14 @@ impl Engine {
         let config = &conn.config;
         let currency = payment.currency.to_string().to_lowercase();
         let method = payment.method.to_string();
-        let route = select_route(&config.accounts.payment_routes, &currency, &method)
-            .ok_or_else(|| WriteFailure::Operator {
-                code: "SYNC_NO_PAYMENT_ROUTE".into(),
-                message: format!("no payment route matches currency {currency}, method {method}"),
-                fix: "Add a payment route for this currency and method (or a \"*\" route) to the connection's accounts, then retry.".into(),
+        let route =
+            select_route(&config.accounts.payment_routes, &currency, &method).ok_or_else(|| {
+                WriteFailure::Operator {
+                    code: Code::SyncNoPaymentRoute,
+                    message: format!(
+                        "no payment route matches currency {currency}, method {method}"
+                    ),
+                }
             })?;
         let mut items = plan.invoice_items;
         let mut overpayment = DimensionIds::default();
@@ -485,20 +481,18 @@ mod tests {
     #[test]
     fn an_application_above_what_is_open_now_is_retried() {
         let refused = WriteFailure::Operator {
-            code: "INTACCT_FUNCTION_FAILED".into(),
+            code: Code::IntacctFunctionFailed,
             message: "Intacct create_arpayment (c-1) Failure: BL01001973 The amount 494.35 \
                       applied to invoice 1611 exceeds its amount due 0.00."
                 .into(),
-            fix: String::new(),
         };
         assert!(matches!(
             over_application_waits(refused),
-            WriteFailure::Retry { code, .. } if code == APPLIED_MORE_THAN_OPEN
+            WriteFailure::Retry { code, .. } if code == Code::SyncAppliedMoreThanOpen
         ));
         let other = WriteFailure::Operator {
-            code: "INTACCT_FUNCTION_FAILED".into(),
+            code: Code::IntacctFunctionFailed,
             message: "BL01001973 Invalid customer".into(),
-            fix: String::new(),
         };
         assert!(matches!(
             over_application_waits(other),

@@ -25,6 +25,7 @@ use super::super::gateway::WriteFailure;
 use super::super::records::Link;
 use super::super::{Connection, Engine};
 use super::{Imported, Stream};
+use crate::catalogue::Code;
 use crate::config::{CustomerSource, RecordType};
 use crate::mapping::intacct_rows::{
     CUSTOMER_FIELDS, CustomerRow, DOCUMENT_CUSTOMER_FIELD, DocumentRow, PAYMENT_CUSTOMER_FIELD,
@@ -76,9 +77,8 @@ enum OwnWrite {
 
 fn bad_data(message: String) -> WriteFailure {
     WriteFailure::Operator {
-        code: "SYNC_BAD_INTACCT_DATA".into(),
+        code: Code::SyncBadIntacctData,
         message,
-        fix: "Correct the record in Intacct; the next poll (or a retry) imports it.".into(),
     }
 }
 
@@ -203,14 +203,10 @@ impl Engine {
             Adoption::NotOurs => Ok(OwnWrite::NotOurs),
             Adoption::InProgress => Ok(OwnWrite::BeingWritten),
             Adoption::Duplicate { settled } => Err(WriteFailure::Operator {
-                code: "SYNC_DUPLICATE_IN_INTACCT".into(),
+                code: Code::SyncDuplicateInIntacct,
                 message: format!(
                     "Intacct {record_type} {intacct_key} carries the identifiers of Invoiced \
                      {record_type} {invoiced_id}, which the sync wrote as Intacct record {settled}"
-                ),
-                fix: format!(
-                    "One of the two Intacct records is a duplicate: reverse or delete \
-                     {intacct_key} in Intacct, then ignore this error."
                 ),
             }),
             Adoption::Ours { revisit } => {
@@ -235,7 +231,7 @@ impl Engine {
                         invoiced_id: invoiced_id.to_owned(),
                         operation: Operation::Create,
                     };
-                    self.requeue(work, "SYNC_OWN_WRITE_FOUND", std::time::Duration::ZERO)
+                    self.requeue(work, Code::SyncOwnWriteFound, std::time::Duration::ZERO)
                         .await?;
                 }
                 let mapping = self

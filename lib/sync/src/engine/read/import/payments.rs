@@ -10,6 +10,7 @@ use super::super::super::records::{Link, invoiced_failure};
 use super::super::super::{Connection, Engine};
 use super::super::Imported;
 use super::{CustomerStatus, OwnWrite, PageCustomers, bad_data, idempotency_key};
+use crate::catalogue::Code;
 use crate::config::RecordType;
 use crate::mapping::identity::written_from;
 use crate::mapping::intacct_rows::PaymentRow;
@@ -97,14 +98,11 @@ impl Engine {
                 // Intacct-side invoices we do not sync (AR invoices keyed in by hand) cannot be
                 // paid in Invoiced; say so rather than import half a payment.
                 return Err(WriteFailure::Operator {
-                    code: "SYNC_PAYMENT_INVOICE_UNKNOWN".into(),
+                    code: Code::SyncPaymentInvoiceUnknown,
                     message: format!(
                         "payment {} pays Intacct invoice {invoice_key}, which is not in Invoiced",
                         pay.key
                     ),
-                    fix: "Import that invoice (initial data sync of invoices), then retry this \
-                          error."
-                        .into(),
                 });
             };
             applied.push(AppliedTo::Invoice(InvoiceApplication {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::catalogue::Code;
 use crate::config::RecordType;
 use crate::model::Dependency;
 use pretty_assertions::assert_eq;
@@ -40,7 +41,7 @@ fn durable_outcomes_are_200_and_name_the_event_as_a_string() {
     );
     assert_eq!(
         handled(Outcome::Queued {
-            reason: "INTACCT_THROTTLED".into(),
+            reason: Code::IntacctThrottled,
             delay: Duration::from_secs(30),
         }),
         (
@@ -63,12 +64,12 @@ fn durable_outcomes_are_200_and_name_the_event_as_a_string() {
     assert_eq!(
         handled(Outcome::Failed {
             error_id: "write-invoice-20001".into(),
-            code: "INTACCT_VALIDATION".into(),
+            code: Code::IntacctFunctionFailed,
         }),
         (
             200,
             json!({"event": "7", "status": "reconciliation_error",
-                   "error": "write-invoice-20001", "code": "INTACCT_VALIDATION"})
+                   "error": "write-invoice-20001", "code": "INTACCT_FUNCTION_FAILED"})
         )
     );
 }
