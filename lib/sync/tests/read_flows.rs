@@ -535,19 +535,7 @@ async fn a_payment_reversed_in_intacct_is_voided_in_invoiced_and_not_reversed_tw
         .expect("posted");
 
     // Someone reverses it in Intacct.
-    let creds = &world.intacct.credentials;
-    let client = intacct::IntacctClient::new(
-        intacct::ClientConfig::new(intacct::Credentials {
-            sender_id: creds.sender_id.clone(),
-            sender_password: creds.sender_password.clone(),
-            company_id: creds.company_id.clone(),
-            user_id: creds.user_id.clone(),
-            user_password: creds.user_password.clone(),
-            entity_id: None,
-        })
-        .with_endpoint(world.intacct.endpoint.parse().expect("url")),
-    )
-    .expect("client");
+    let client = world.intacct_client();
     let reverse = intacct::functions::ReverseArPayment {
         key: intacct_payment.recordno.to_string(),
         date_reversed: chrono::Utc::now().date_naive(),

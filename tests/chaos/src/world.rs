@@ -3,7 +3,7 @@
 //! against that same directory.
 
 use anyhow::{Context, bail};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -86,18 +86,9 @@ impl World {
             .to_string(),
         )?;
         let secrets = data_dir.join("secrets.json");
-        let creds = &intacct.credentials;
         std::fs::write(
             &secrets,
-            json!({ CONNECTION: {
-                "intacct_sender_id": creds.sender_id,
-                "intacct_sender_password": creds.sender_password.expose_secret(),
-                "intacct_user_id": creds.user_id,
-                "intacct_user_password": creds.user_password.expose_secret(),
-                "invoiced_api_key": invoiced.api_key.expose_secret(),
-                "invoiced_webhook_secret": invoiced.webhook_secret.expose_secret(),
-            }})
-            .to_string(),
+            json!({ CONNECTION: sandbox::connection_secrets(&intacct, &invoiced) }).to_string(),
         )?;
         let mut syncd = Syncd {
             bin: syncd_bin,

@@ -5,7 +5,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_sqs::types::QueueAttributeName;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::json;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -451,16 +451,7 @@ async fn add_connection(
     )
     .expect("connection config");
     store.put_config(&connection).await.expect("config stored");
-    let creds = &intacct.credentials;
-    let secret = json!({
-        "intacct_sender_id": creds.sender_id,
-        "intacct_sender_password": creds.sender_password.expose_secret(),
-        "intacct_user_id": creds.user_id,
-        "intacct_user_password": creds.user_password.expose_secret(),
-        "invoiced_api_key": invoiced.api_key.expose_secret(),
-        "invoiced_webhook_secret": invoiced.webhook_secret.expose_secret(),
-    })
-    .to_string();
+    let secret = sandbox::connection_secrets(intacct, invoiced).to_string();
     sync_aws::secrets::put_secret(
         &aws_sdk_secretsmanager::Client::new(config),
         &format!("{secret_prefix}{CONNECTION}"),

@@ -351,16 +351,9 @@ async fn put_connection_secret(
     invoiced: &RunningInvoiced,
     user_password: &str,
 ) {
-    let creds = &intacct.credentials;
-    let secret = json!({
-        "intacct_sender_id": creds.sender_id,
-        "intacct_sender_password": creds.sender_password.expose_secret(),
-        "intacct_user_id": creds.user_id,
-        "intacct_user_password": user_password,
-        "invoiced_api_key": invoiced.api_key.expose_secret(),
-        "invoiced_webhook_secret": invoiced.webhook_secret.expose_secret(),
-    })
-    .to_string();
+    let mut secret = sandbox::connection_secrets(intacct, invoiced);
+    secret["intacct_user_password"] = user_password.into();
+    let secret = secret.to_string();
     sync_aws::secrets::put_secret(client, name, &SecretString::from(secret))
         .await
         .expect("secret stored");

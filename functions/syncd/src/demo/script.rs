@@ -3,7 +3,6 @@
 use anyhow::Context;
 use chrono::{Duration as Days, Utc};
 use rust_decimal::Decimal;
-use secrecy::ExposeSecret;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -148,19 +147,10 @@ pub(super) async fn run(options: DemoOptions) -> anyhow::Result<DemoReport> {
 
     let connection = ConnectionId::parse(CONNECTION)?;
     let secrets = StaticSecrets::new();
-    let creds = &intacct.credentials;
     secrets.set(
         &connection,
         ConnectionSecrets::from_json(
-            &serde_json::json!({
-                "intacct_sender_id": creds.sender_id,
-                "intacct_sender_password": creds.sender_password.expose_secret(),
-                "intacct_user_id": creds.user_id,
-                "intacct_user_password": creds.user_password.expose_secret(),
-                "invoiced_api_key": invoiced_sandbox.api_key.expose_secret(),
-                "invoiced_webhook_secret": invoiced_sandbox.webhook_secret.expose_secret(),
-            })
-            .to_string(),
+            &sandbox::connection_secrets(&intacct, &invoiced_sandbox).to_string(),
         )?,
     );
     let service = Service::open(data_dir.path(), Arc::new(secrets), demo_settings())?;

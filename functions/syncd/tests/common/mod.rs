@@ -6,7 +6,6 @@
 pub mod aws;
 pub mod cli;
 
-use secrecy::ExposeSecret;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -63,18 +62,7 @@ pub fn connection_json(id: &str, intacct: &RunningIntacct, invoiced_url: &str) -
 
 /// The secrets file content for one connection.
 pub fn secrets_json(id: &str, intacct: &RunningIntacct, invoiced: &RunningInvoiced) -> String {
-    let c = &intacct.credentials;
-    serde_json::json!({
-        id: {
-            "intacct_sender_id": c.sender_id,
-            "intacct_sender_password": c.sender_password.expose_secret(),
-            "intacct_user_id": c.user_id,
-            "intacct_user_password": c.user_password.expose_secret(),
-            "invoiced_api_key": invoiced.api_key.expose_secret(),
-            "invoiced_webhook_secret": invoiced.webhook_secret.expose_secret(),
-        }
-    })
-    .to_string()
+    serde_json::json!({ id: sandbox::connection_secrets(intacct, invoiced) }).to_string()
 }
 
 /// Sandboxes, the service, and its webhook server.

@@ -10,7 +10,7 @@ use invoiced::models::{
     InvoiceApplication, InvoiceParams, LineItemParams, Metadata, PaymentMethod, PaymentParams,
 };
 use rust_decimal::Decimal;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -193,19 +193,10 @@ impl<S: ?Sized + Store> World<S> {
             .await
             .expect("store config");
         let secrets = Arc::new(StaticSecrets::new());
-        let creds = &intacct.credentials;
         secrets.set(
             &config.id,
             ConnectionSecrets::from_json(
-                &serde_json::json!({
-                    "intacct_sender_id": creds.sender_id,
-                    "intacct_sender_password": creds.sender_password.expose_secret(),
-                    "intacct_user_id": creds.user_id,
-                    "intacct_user_password": creds.user_password.expose_secret(),
-                    "invoiced_api_key": invoiced.api_key.expose_secret(),
-                    "invoiced_webhook_secret": invoiced.webhook_secret.expose_secret(),
-                })
-                .to_string(),
+                &sandbox::connection_secrets(&intacct, &invoiced).to_string(),
             )
             .expect("secrets"),
         );
