@@ -250,6 +250,9 @@ catalogue! {
     SyncLineMapping = "SYNC_LINE_MAPPING", Data,
         "The document's lines cannot be mapped to Intacct lines.",
         "Correct the document's lines or their intacct_* custom fields in Invoiced, then retry.";
+    SyncImportTotalMismatch = "SYNC_IMPORT_TOTAL_MISMATCH", Data,
+        "An Intacct document would import with a total other than Intacct's (both figures are in the message); it was not imported, or, when Invoiced computed the difference, its Invoiced copy is named.",
+        "Compare the document in Intacct (subtotals, line discounts, currency) with the figures in the message. Correct it in Intacct and retry, or report the shape if the document is ordinary. An Invoiced copy named in the message must be corrected or voided by hand.";
     SyncBadIntacctData = "SYNC_BAD_INTACCT_DATA", Data,
         "An Intacct record cannot be read as what it should be (a missing key, customer, date or line; an unreadable amount).",
         "Correct the record in Intacct; the next poll (or a retry) imports it.";

@@ -109,13 +109,42 @@ pub fn seed(
             let customer = (n - 1) % customers + 1;
             let quantity = n % 5 + 1;
             let price = 40 + (n * 37) % 460;
+            // The shapes real companies have: goods sold by the dozen with a line discount,
+            // and tax, freight and discount subtotals on some documents.
+            let goods = if n % 4 == 0 {
+                format!(
+                    "<sotransitem><itemid>Widgets</itemid><itemdesc>Widgets</itemdesc><quantity>{}</quantity><unit>Dozen</unit><discountpercent>{}</discountpercent><price>{}.40</price></sotransitem>",
+                    n % 3 + 1,
+                    5 * (n % 4 + 1),
+                    60 + n % 40
+                )
+            } else {
+                String::new()
+            };
+            let mut subtotals = String::new();
+            if n % 3 == 0 {
+                subtotals.push_str(&format!(
+                    "<subtotal><description>Sales Tax</description><total>{}.{:02}</total></subtotal><subtotal><description>Freight</description><total>{}.00</total></subtotal>",
+                    n % 40 + 3,
+                    n * 7 % 100,
+                    15 + n % 10
+                ));
+            }
+            if n % 6 == 0 {
+                subtotals.push_str(
+                    "<subtotal><description>Discount</description><total>-5.00</total></subtotal>",
+                );
+            }
+            if !subtotals.is_empty() {
+                subtotals = format!("<subtotals>{subtotals}</subtotals>");
+            }
             let docid = run(
                 state,
                 &auth,
                 now,
                 &format!("{prefix}-{n}"),
                 &format!(
-                    "<create_sotransaction><transactiontype>{doctype}</transactiontype><datecreated>{split}</datecreated><customerid>C-{customer:05}</customerid><documentno>{prefix}-{n:05}</documentno><termname>Net 30</termname><datedue>{split}</datedue><sotransitems><sotransitem><itemid>Consulting</itemid><itemdesc>Consulting hours</itemdesc><quantity>{quantity}</quantity><unit>Hour</unit><price>{price}.00</price></sotransitem><sotransitem><itemid>Support</itemid><itemdesc>Support plan</itemdesc><quantity>1</quantity><price>{}.50</price></sotransitem></sotransitems></create_sotransaction>",
+                    "<create_sotransaction><transactiontype>{doctype}</transactiontype><datecreated>{split}</datecreated><customerid>C-{customer:05}</customerid><documentno>{prefix}-{n:05}</documentno><termname>Net 30</termname><datedue>{split}</datedue><sotransitems><sotransitem><itemid>Consulting</itemid><itemdesc>Consulting hours</itemdesc><quantity>{quantity}</quantity><unit>Hour</unit><price>{price}.00</price></sotransitem><sotransitem><itemid>Support</itemid><itemdesc>Support plan</itemdesc><quantity>1</quantity><price>{}.50</price></sotransitem>{goods}</sotransitems>{subtotals}</create_sotransaction>",
                     n % 90 + 10
                 ),
             )?;

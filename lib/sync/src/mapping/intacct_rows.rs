@@ -129,12 +129,16 @@ pub struct DocumentLineRow {
     pub item_description: Option<String>,
     /// MEMO.
     pub memo: Option<String>,
-    /// QUANTITY.
+    /// QUANTITY: in the unit entered on the line.
     pub quantity: Option<Decimal>,
-    /// UIPRICE: the price in the document's currency and unit.
-    pub ui_price: Option<Decimal>,
-    /// PRICE.
+    /// MULTIPLIER: how many base units one entered unit is (a Dozen is 12).
+    pub multiplier: Option<Decimal>,
+    /// TRX_PRICE, else UIPRICE, else PRICE: the price of one entered unit in the document's
+    /// currency (the base-currency fields stand in on companies without multi-currency).
     pub price: Option<Decimal>,
+    /// TRX_VALUE, else UIVALUE: the line's amount in the document's currency, after any line
+    /// discount.
+    pub value: Option<Decimal>,
 }
 
 /// One subtotal of an Order Entry document (tax, discount, freight…).
@@ -142,7 +146,7 @@ pub struct DocumentLineRow {
 pub struct SubtotalRow {
     /// DESCRIPTION.
     pub description: String,
-    /// TOTAL.
+    /// TRX_TOTAL, else TOTAL: in the document's currency.
     pub total: Decimal,
 }
 
@@ -171,8 +175,10 @@ pub struct DocumentRow {
     pub currency: Option<Currency>,
     /// SODOCUMENTENTRIES.
     pub lines: Vec<DocumentLineRow>,
-    /// SUBTOTALS.
+    /// SUBTOTALS that are amounts (rows with a RECORDNO; display rows such as "Total" have none).
     pub subtotals: Vec<SubtotalRow>,
+    /// TRX_TOTAL, else TOTAL: what the document totals in its currency.
+    pub total: Option<Decimal>,
 }
 
 impl DocumentRow {
@@ -188,15 +194,19 @@ impl DocumentRow {
                 item_description: text(entry, "ITEMDESC"),
                 memo: text(entry, "MEMO"),
                 quantity: decimal(entry, "QUANTITY")?,
-                ui_price: decimal(entry, "UIPRICE")?,
-                price: decimal(entry, "PRICE")?,
+                multiplier: decimal(entry, "MULTIPLIER")?,
+                price: first_decimal(entry, &["TRX_PRICE", "UIPRICE", "PRICE"])?,
+                value: first_decimal(entry, &["TRX_VALUE", "UIVALUE"])?,
             });
         }
         let mut subtotals = Vec::new();
         for subtotal in children(doc, "SUBTOTALS") {
+            if record_no(subtotal).is_none() {
+                continue;
+            }
             subtotals.push(SubtotalRow {
                 description: text(subtotal, "DESCRIPTION").unwrap_or_default(),
-                total: decimal(subtotal, "TOTAL")?.unwrap_or_default(),
+                total: first_decimal(subtotal, &["TRX_TOTAL", "TOTAL"])?.unwrap_or_default(),
             });
         }
         Ok(DocumentRow {
@@ -218,6 +228,7 @@ impl DocumentRow {
             currency: currency(doc),
             lines,
             subtotals,
+            total: first_decimal(doc, &["TRX_TOTAL", "TOTAL"])?,
         })
     }
 
@@ -302,6 +313,16 @@ fn decimal(row: &Record, name: &str) -> Result<Option<Decimal>, RowError> {
     row.decimal(name).map_err(|e| RowError(e.to_string()))
 }
 
+/// The first of `names` the row has a value for.
+fn first_decimal(row: &Record, names: &[&str]) -> Result<Option<Decimal>, RowError> {
+    for name in names {
+        if let Some(value) = decimal(row, name)? {
+            return Ok(Some(value));
+        }
+    }
+    Ok(None)
+}
+
 fn date(row: &Record, name: &str) -> Result<Option<NaiveDate>, RowError> {
     row.date(name)
         .or_else(|_| row.datetime(name).map(|d| d.map(|d| d.date())))
@@ -352,10 +373,14 @@ mod tests {
              <DOCNO>SI-7</DOCNO><DOCPARID>Sales Invoice</DOCPARID><STATE>Pending</STATE>\
              <CUSTVENDID>C-1</CUSTVENDID><WHENCREATED>11/30/2026</WHENCREATED>\
              <BILLTOKEY>55</BILLTOKEY><BILLTO><PRINTAS>Acme AP</PRINTAS></BILLTO>\
+             <TOTAL>81.00</TOTAL><TRX_TOTAL>108.00</TRX_TOTAL>\
              <SODOCUMENTENTRIES><sodocumententry><ITEMID>W</ITEMID><QUANTITY>2</QUANTITY>\
-             <UIPRICE>50.00</UIPRICE></sodocumententry></SODOCUMENTENTRIES>\
-             <SUBTOTALS><subtotal><DESCRIPTION>Tax</DESCRIPTION><TOTAL>8.00</TOTAL></subtotal>\
-             </SUBTOTALS></SODOCUMENT>",
+             <MULTIPLIER>12</MULTIPLIER><UIPRICE>37.50</UIPRICE><TRX_PRICE>50.00</TRX_PRICE>\
+             <UIVALUE>75.00</UIVALUE><TRX_VALUE>100.00</TRX_VALUE></sodocumententry>\
+             </SODOCUMENTENTRIES><SUBTOTALS><subtotal><RECORDNO>1</RECORDNO>\
+             <DESCRIPTION>Tax</DESCRIPTION><TOTAL>6.00</TOTAL><TRX_TOTAL>8.00</TRX_TOTAL>\
+             </subtotal><subtotal><DESCRIPTION>Total</DESCRIPTION><TOTAL>81.00</TOTAL>\
+             </subtotal></SUBTOTALS></SODOCUMENT>",
         ))
         .expect("a document");
         assert_eq!(doc.key, "1007");
@@ -366,13 +391,21 @@ mod tests {
         assert_eq!(doc.bill_to.name.as_deref(), Some("Acme AP"));
         assert_eq!(doc.lines.len(), 1);
         assert_eq!(doc.lines[0].quantity, Some(dec!(2)));
-        assert_eq!(doc.lines[0].ui_price, Some(dec!(50.00)));
+        assert_eq!(doc.lines[0].multiplier, Some(dec!(12)));
+        assert_eq!(
+            doc.lines[0].price,
+            Some(dec!(50.00)),
+            "the document's currency"
+        );
+        assert_eq!(doc.lines[0].value, Some(dec!(100.00)));
+        assert_eq!(doc.total, Some(dec!(108.00)));
         assert_eq!(
             doc.subtotals,
             vec![SubtotalRow {
                 description: "Tax".into(),
                 total: dec!(8.00)
-            }]
+            }],
+            "amount rows only, in the document's currency"
         );
     }
 

@@ -9,7 +9,7 @@ use invoiced::models::{
 use rust_decimal::Decimal;
 
 use super::identity::IMPORTED_MARKER;
-use super::intacct_rows::{CustomerRow, DocumentRow, PaymentRow, RowError};
+use super::intacct_rows::{CustomerRow, DocumentLineRow, DocumentRow, PaymentRow, RowError};
 
 /// Metadata key of the Intacct item an imported line came from.
 pub const ITEM_MARKER: &str = "intacct_item";
@@ -69,10 +69,15 @@ pub fn bill_to_params(doc: &DocumentRow, contact_key: &str, bills_to: &str) -> C
     }
 }
 
+/// Metadata key of an imported line's quantity in base units, when the line is imported as one
+/// unit at its amount (the amount is not quantity × price: a line discount, a price in more
+/// decimals than Invoiced keeps).
+pub const QUANTITY_MARKER: &str = "intacct_quantity";
+
 /// What an Order Entry document's lines and subtotals become.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocumentContent {
-    /// Line items.
+    /// Line items, then one per subtotal that is neither tax nor discount (freight, handling…).
     pub items: Vec<LineItemParams>,
     /// Sum of the tax subtotals.
     pub tax: Decimal,
@@ -80,43 +85,78 @@ pub struct DocumentContent {
     pub discount: Decimal,
 }
 
-/// The lines (quantity × price in the document's unit) and the tax and discount subtotals of
-/// a document.
+impl DocumentContent {
+    /// The total Invoiced computes for this content: each line's quantity × unit cost rounded
+    /// to the cent, plus tax, minus discount.
+    pub fn total(&self) -> Decimal {
+        let lines: Decimal = self
+            .items
+            .iter()
+            .map(|i| {
+                (i.quantity.unwrap_or(Decimal::ONE) * i.unit_cost.unwrap_or_default()).round_dp(2)
+            })
+            .sum();
+        lines + self.tax - self.discount
+    }
+}
+
+/// An import whose total would differ from the Intacct document's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotalMismatch {
+    /// The document's total in Intacct (TRX_TOTAL).
+    pub intacct: Decimal,
+    /// What the imported document totals.
+    pub imported: Decimal,
+}
+
+impl std::fmt::Display for TotalMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "totals {} in Intacct but {} imported (difference {})",
+            self.intacct,
+            self.imported,
+            self.intacct - self.imported
+        )
+    }
+}
+
+/// Checks an imported total against the document's: `Err` when they differ by a cent or more.
+pub fn check_total(doc: &DocumentRow, imported: Decimal) -> Result<(), TotalMismatch> {
+    match doc.total {
+        Some(intacct) if intacct.round_dp(2) != imported.round_dp(2) => {
+            Err(TotalMismatch { intacct, imported })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The lines and the tax, discount and other subtotals of a document, in the document's
+/// currency, so that Invoiced's total is the document's to the cent.
 pub fn document_content(doc: &DocumentRow) -> Result<DocumentContent, RowError> {
-    let items: Vec<LineItemParams> = doc
-        .lines
-        .iter()
-        .map(|line| {
-            let mut metadata = Metadata::new();
-            if let Some(item) = &line.item_id {
-                metadata.insert(ITEM_MARKER, item.clone());
-            }
-            LineItemParams {
-                name: line
-                    .item_description
-                    .clone()
-                    .or_else(|| line.item_id.clone()),
-                description: line.memo.clone(),
-                quantity: Some(line.quantity.unwrap_or(Decimal::ONE)),
-                unit_cost: Some(line.ui_price.or(line.price).unwrap_or_default()),
-                metadata: Some(metadata),
-                ..LineItemParams::default()
-            }
-        })
-        .collect();
-    if items.is_empty() {
+    if doc.lines.is_empty() {
         return Err(RowError(format!(
             "document {} has no line items",
             doc.display_number()
         )));
     }
+    let mut items: Vec<LineItemParams> = doc.lines.iter().map(line_item).collect();
     let (mut tax, mut discount) = (Decimal::ZERO, Decimal::ZERO);
-    for subtotal in &doc.subtotals {
-        let description = subtotal.description.to_lowercase();
-        if description.contains("tax") {
+    for subtotal in doc.subtotals.iter().filter(|s| !s.total.is_zero()) {
+        let description = subtotal.description.trim().trim_end_matches(':').trim();
+        let lower = description.to_lowercase();
+        if lower.contains("tax") {
             tax += subtotal.total;
-        } else if description.contains("discount") {
+        } else if lower.contains("discount") {
+            // Intacct discount subtotals are negative; Invoiced's discount is positive.
             discount -= subtotal.total;
+        } else {
+            items.push(LineItemParams {
+                name: Some(description.to_owned()),
+                quantity: Some(Decimal::ONE),
+                unit_cost: Some(subtotal.total),
+                ..LineItemParams::default()
+            });
         }
     }
     Ok(DocumentContent {
@@ -124,6 +164,43 @@ pub fn document_content(doc: &DocumentRow) -> Result<DocumentContent, RowError> 
         tax,
         discount,
     })
+}
+
+/// One Order Entry line: in base units when the price per base unit is exact (2 Dozen at 120
+/// become 24 at 10), else as entered, else — when the amount is not quantity × price — one
+/// unit at the line's amount, keeping the quantity in the line's metadata.
+fn line_item(line: &DocumentLineRow) -> LineItemParams {
+    let mut metadata = Metadata::new();
+    if let Some(item) = &line.item_id {
+        metadata.insert(ITEM_MARKER, item.clone());
+    }
+    let entered = line.quantity.unwrap_or(Decimal::ONE);
+    let multiplier = line
+        .multiplier
+        .filter(|m| *m > Decimal::ONE)
+        .unwrap_or(Decimal::ONE);
+    let price = line.price.unwrap_or_default();
+    let amount = line.value.unwrap_or_else(|| (entered * price).round_dp(2));
+    let in_base_units = (entered * multiplier, price / multiplier);
+    let candidates = [in_base_units, (entered, price)];
+    let (quantity, unit_cost) = candidates
+        .into_iter()
+        .find(|(q, p)| p.round_dp(4) == *p && (*q * *p).round_dp(2) == amount)
+        .unwrap_or_else(|| {
+            metadata.insert(QUANTITY_MARKER, in_base_units.0.normalize().to_string());
+            (Decimal::ONE, amount)
+        });
+    LineItemParams {
+        name: line
+            .item_description
+            .clone()
+            .or_else(|| line.item_id.clone()),
+        description: line.memo.clone(),
+        quantity: Some(quantity.normalize()),
+        unit_cost: Some(unit_cost.normalize()),
+        metadata: Some(metadata),
+        ..LineItemParams::default()
+    }
 }
 
 fn document_metadata(doc: &DocumentRow) -> Metadata {
@@ -155,6 +232,8 @@ pub fn invoice_params(
         items: Some(content.items),
         tax: (!content.tax.is_zero()).then_some(content.tax),
         discount: (!content.discount.is_zero()).then_some(content.discount),
+        // Intacct's tax is the tax: Invoiced must not add its own on top.
+        calculate_taxes: Some(false),
         draft: Some(false),
         metadata: Some(document_metadata(doc)),
         ..InvoiceParams::default()
@@ -176,6 +255,8 @@ pub fn credit_note_params(
         items: Some(content.items),
         tax: (!content.tax.is_zero()).then_some(content.tax),
         discount: (!content.discount.is_zero()).then_some(content.discount),
+        // Intacct's tax is the tax: Invoiced must not add its own on top.
+        calculate_taxes: Some(false),
         draft: Some(false),
         metadata: Some(document_metadata(doc)),
         ..CreditNoteParams::default()

@@ -1,6 +1,13 @@
 //! Order Entry: `create_sotransaction` (Sales Invoice / Sales Return / Sales Order) and
 //! `delete_sotransaction`. Invoicing definitions also post an ARINVOICE whose RECORDNO becomes the
 //! document's PRRECORDKEY — the key payments and credit applications use.
+//!
+//! Amounts follow Intacct's three views of a line: `QUANTITY` in the unit entered, with
+//! `MULTIPLIER` the unit's size in base units (a Dozen is 12 Each); `TRX_PRICE`/`TRX_VALUE` in the
+//! document's currency; `UIPRICE`/`UIVALUE` (and `PRICE` per base unit) in the company's base
+//! currency, at the document's exchange rate. A line discount percent lowers the value below
+//! quantity × price. Subtotals (tax, discount, freight…) add to the `TOTAL`, each in both
+//! currencies.
 
 use rust_decimal::Decimal;
 
@@ -19,6 +26,47 @@ const DEFINITIONS: &[(&str, Option<i8>, &str)] = &[
     ("Sales Return", Some(-1), "RET"),
     ("Sales Order", None, "SO"),
 ];
+
+/// Units of measure of the sandbox company's items: name and size in the base unit.
+const UNITS: &[(&str, u32)] = &[
+    ("Each", 1),
+    ("Hour", 1),
+    ("Pair", 2),
+    ("Dozen", 12),
+    ("Case", 24),
+];
+
+/// Rates of the sandbox's "Intacct Daily Rate" type: one unit of the currency in USD.
+const DAILY_RATES_TO_USD: &[(&str, &str)] = &[
+    ("USD", "1"),
+    ("CAD", "0.75"),
+    ("EUR", "1.10"),
+    ("GBP", "1.25"),
+    ("AUD", "0.65"),
+    ("JPY", "0.0068"),
+];
+
+/// The rate that turns `currency` into `base`: `<exchrate>` when given, else the daily rate.
+fn exchange_rate(body: &Element, currency: &str, base: &str) -> Result<Decimal, Vec<ApiError>> {
+    if currency.eq_ignore_ascii_case(base) {
+        return Ok(Decimal::ONE);
+    }
+    if let Some(rate) = body.child_text("exchrate") {
+        return amount(rate, "exchrate");
+    }
+    let to_usd = |c: &str| {
+        DAILY_RATES_TO_USD
+            .iter()
+            .find(|(code, _)| code.eq_ignore_ascii_case(c))
+            .and_then(|(_, r)| r.parse::<Decimal>().ok())
+    };
+    match (to_usd(currency), to_usd(base)) {
+        (Some(from), Some(to)) => Ok(from / to),
+        _ => Err(vec![business(format!(
+            "No exchange rate is available from {currency} to {base}."
+        ))]),
+    }
+}
 
 /// `create_sotransaction`: `<key>` is the DOCID (`Sales Invoice-INV-0001`).
 pub fn create_sotransaction(ctx: &mut Ctx<'_>, body: &Element) -> Outcome {
@@ -58,9 +106,11 @@ pub fn create_sotransaction(ctx: &mut Ctx<'_>, body: &Element) -> Outcome {
     let due = split_date(body, "datedue")?.unwrap_or(created);
     let base = ctx.state.settings.base_currency.clone();
     let currency = body.child_text("currency").unwrap_or(&base).to_string();
+    let rate = exchange_rate(body, &currency, &base)?;
+    let in_base = |trx: Decimal| (trx * rate).round_dp(2);
     let state = body.child_text("state").unwrap_or("Closed").to_string();
     let mut lines = Vec::new();
-    let mut subtotal = Decimal::ZERO;
+    let (mut subtotal, mut trx_subtotal) = (Decimal::ZERO, Decimal::ZERO);
     let items: Vec<&Element> = body
         .child("sotransitems")
         .map(|c| c.children_named("sotransitem").collect())
@@ -75,13 +125,28 @@ pub fn create_sotransaction(ctx: &mut Ctx<'_>, body: &Element) -> Outcome {
             .map(|p| amount(p, "price"))
             .transpose()?
             .unwrap_or_default();
-        let value = (quantity * price).round_dp(2);
+        let unit = item.child_text("unit").unwrap_or("Each");
+        let Some(&(_, multiplier)) = UNITS
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(unit))
+        else {
+            return Err(vec![business(format!("Invalid unit of measure '{unit}'."))]);
+        };
+        let discount_percent = item
+            .child_text("discountpercent")
+            .map(|d| amount(d, "discountpercent"))
+            .transpose()?
+            .unwrap_or_default();
+        let trx_value = (quantity * price * (Decimal::ONE_HUNDRED - discount_percent)
+            / Decimal::ONE_HUNDRED)
+            .round_dp(2);
+        let value = in_base(trx_value);
+        trx_subtotal += trx_value;
         subtotal += value;
         let mut line = Fields::new();
         line.insert("ITEMID".into(), required(item, F, "itemid")?.to_string());
         for (element, field) in [
             ("itemdesc", "ITEMDESC"),
-            ("unit", "UNIT"),
             ("memo", "MEMO"),
             ("locationid", "LOCATIONID"),
             ("departmentid", "DEPARTMENTID"),
@@ -91,13 +156,26 @@ pub fn create_sotransaction(ctx: &mut Ctx<'_>, body: &Element) -> Outcome {
                 line.insert(field.into(), v.to_string());
             }
         }
-        line.insert("QUANTITY".into(), quantity.normalize().to_string());
-        line.insert("MULTIPLIER".into(), "1".into());
-        for f in ["PRICE", "UIPRICE", "TRX_PRICE"] {
-            line.insert(f.into(), price.normalize().to_string());
-        }
-        for f in ["UIVALUE", "TRX_VALUE"] {
-            line.insert(f.into(), money(value));
+        let ui_price = (price * rate).round_dp(4);
+        for (field, v) in [
+            ("UNIT", unit.to_string()),
+            ("QUANTITY", quantity.normalize().to_string()),
+            ("UIQTY", quantity.normalize().to_string()),
+            ("MULTIPLIER", multiplier.to_string()),
+            ("DISCOUNTPERCENT", discount_percent.normalize().to_string()),
+            ("TRX_PRICE", price.normalize().to_string()),
+            ("UIPRICE", ui_price.normalize().to_string()),
+            (
+                "PRICE",
+                (ui_price / Decimal::from(multiplier))
+                    .round_dp(4)
+                    .normalize()
+                    .to_string(),
+            ),
+            ("TRX_VALUE", money(trx_value)),
+            ("UIVALUE", money(value)),
+        ] {
+            line.insert(field.into(), v);
         }
         for (k, v) in custom_fields(ctx.state, ObjectKind::SoDocument, item)? {
             line.insert(k, v);
@@ -105,14 +183,16 @@ pub fn create_sotransaction(ctx: &mut Ctx<'_>, body: &Element) -> Outcome {
         lines.push(line);
     }
     let mut subtotals = Vec::new();
-    let mut total = subtotal;
+    let (mut total, mut trx_total) = (subtotal, trx_subtotal);
     for (index, sub) in body
         .child("subtotals")
         .into_iter()
         .flat_map(|s| s.children_named("subtotal"))
         .enumerate()
     {
-        let value = amount(required(sub, F, "total")?, "total")?;
+        let trx_value = amount(required(sub, F, "total")?, "total")?;
+        let value = in_base(trx_value);
+        trx_total += trx_value;
         total += value;
         let mut row = Fields::new();
         row.insert("RECORDNO".into(), (index + 1).to_string());
@@ -123,7 +203,7 @@ pub fn create_sotransaction(ctx: &mut Ctx<'_>, body: &Element) -> Outcome {
                 .to_string(),
         );
         row.insert("TOTAL".into(), money(value));
-        row.insert("TRX_TOTAL".into(), money(value));
+        row.insert("TRX_TOTAL".into(), money(trx_value));
         row.insert(
             "ABSVAL".into(),
             sub.child_text("absval").unwrap_or_default().to_string(),
@@ -181,20 +261,21 @@ pub fn create_sotransaction(ctx: &mut Ctx<'_>, body: &Element) -> Outcome {
     if !ctx.auth.locationid.is_empty() {
         f.insert("MEGAENTITYID".into(), ctx.auth.locationid.clone());
     }
-    for (field, value) in [
-        ("SUBTOTAL", subtotal),
-        ("TOTAL", total),
-        ("TOTALENTERED", total),
-        ("TOTALDUE", total),
-        ("TOTALPAID", Decimal::ZERO),
+    f.insert("EXCHRATE".into(), rate.round_dp(6).normalize().to_string());
+    for (field, value, trx_value) in [
+        ("SUBTOTAL", subtotal, trx_subtotal),
+        ("TOTAL", total, trx_total),
+        ("TOTALENTERED", total, trx_total),
+        ("TOTALDUE", total, trx_total),
+        ("TOTALPAID", Decimal::ZERO, Decimal::ZERO),
     ] {
         f.insert(field.into(), money(value));
-        f.insert(format!("TRX_{field}"), money(value));
+        f.insert(format!("TRX_{field}"), money(trx_value));
     }
     let now = ctx.now;
     let store = &mut ctx.state.store;
     if let Some(sign) = posts.filter(|_| state != "Draft") {
-        let signed = if sign < 0 { -total } else { total };
+        let signed = |v: Decimal| if sign < 0 { -v } else { v };
         let mut ar = Fields::new();
         for (k, v) in [
             ("RECORDID", docno.clone()),
@@ -213,18 +294,19 @@ pub fn create_sotransaction(ctx: &mut Ctx<'_>, body: &Element) -> Outcome {
             ar.insert(k.into(), v);
         }
         let mut ar = Record::new(ar);
-        for prefix in ["", "TRX_"] {
-            ar.set_money(&format!("{prefix}TOTALENTERED"), signed);
+        for (prefix, amount) in [("", total), ("TRX_", trx_total)] {
+            ar.set_money(&format!("{prefix}TOTALENTERED"), signed(amount));
             ar.set_money(&format!("{prefix}TOTALPAID"), Decimal::ZERO);
-            ar.set_money(&format!("{prefix}TOTALDUE"), signed);
+            ar.set_money(&format!("{prefix}TOTALDUE"), signed(amount));
         }
         ar.lines = lines
             .iter()
             .map(|l| {
-                let value = l
-                    .get("UIVALUE")
-                    .and_then(|v| v.parse::<Decimal>().ok())
-                    .unwrap_or_default();
+                let value = |field: &str| {
+                    l.get(field)
+                        .and_then(|v| v.parse::<Decimal>().ok())
+                        .unwrap_or_default()
+                };
                 let mut line = Fields::new();
                 line.insert(
                     "ITEMID".into(),
@@ -234,9 +316,8 @@ pub fn create_sotransaction(ctx: &mut Ctx<'_>, body: &Element) -> Outcome {
                     "ENTRYDESCRIPTION".into(),
                     l.get("ITEMDESC").cloned().unwrap_or_default(),
                 );
-                let v = if sign < 0 { -value } else { value };
-                line.insert("AMOUNT".into(), money(v));
-                line.insert("TRX_AMOUNT".into(), money(v));
+                line.insert("AMOUNT".into(), money(signed(value("UIVALUE"))));
+                line.insert("TRX_AMOUNT".into(), money(signed(value("TRX_VALUE"))));
                 line
             })
             .collect();

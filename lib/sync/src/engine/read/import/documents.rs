@@ -7,9 +7,12 @@ use super::super::super::records::{Link, invoiced_failure};
 use super::super::super::{Connection, Engine};
 use super::super::Imported;
 use super::{CustomerStatus, PageCustomers, bad_data, idempotency_key};
+use crate::catalogue::Code;
 use crate::config::RecordType;
 use crate::mapping::intacct_rows::DocumentRow;
-use crate::mapping::to_invoiced::{credit_note_params, document_content, invoice_params};
+use crate::mapping::to_invoiced::{
+    check_total, credit_note_params, document_content, invoice_params,
+};
 use crate::model::Origin;
 
 impl Engine {
@@ -49,8 +52,13 @@ impl Engine {
             .date
             .ok_or_else(|| bad_data(format!("document {number} has no date")))?;
         let content = document_content(doc)?;
+        // Nothing is imported with a total other than Intacct's.
+        check_total(doc, content.total()).map_err(|mismatch| WriteFailure::Operator {
+            code: Code::SyncImportTotalMismatch,
+            message: format!("{target} {number} {mismatch}; nothing was imported"),
+        })?;
         let idempotency = idempotency_key(conn, target.as_str(), &doc.key);
-        let created_id = match target {
+        let (created_id, created_total) = match target {
             RecordType::CreditNote => conn
                 .invoiced
                 .create_credit_note(
@@ -58,16 +66,14 @@ impl Engine {
                     &idempotency,
                 )
                 .await
-                .map_err(invoiced_failure)?
-                .id
-                .to_string(),
+                .map(|c| (c.id.to_string(), c.total))
+                .map_err(invoiced_failure)?,
             _ => conn
                 .invoiced
                 .create_invoice(&invoice_params(doc, customer, date, content), &idempotency)
                 .await
-                .map_err(invoiced_failure)?
-                .id
-                .to_string(),
+                .map(|i| (i.id.to_string(), i.total))
+                .map_err(invoiced_failure)?,
         };
         self.record_written(
             conn,
@@ -75,12 +81,21 @@ impl Engine {
                 record_type: target,
                 invoiced_id: &created_id,
                 intacct_key: &doc.key,
-                intacct_number: Some(number),
+                intacct_number: Some(number.clone()),
                 origin: Origin::Intacct,
                 source_version: None,
             },
         )
         .await?;
+        // Invoiced computes its own total; a difference (its rounding, a tax it added) stays
+        // visible as an error naming the copy, which is mapped so it is not imported twice.
+        check_total(doc, created_total).map_err(|mismatch| WriteFailure::Operator {
+            code: Code::SyncImportTotalMismatch,
+            message: format!(
+                "{target} {number} {mismatch}: Invoiced computed a different total for its copy \
+                 {created_id}"
+            ),
+        })?;
         Ok(Imported::Written)
     }
 }
