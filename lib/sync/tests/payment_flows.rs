@@ -7,8 +7,9 @@ mod common;
 use common::{World, credit_note, credits, customer, invoice, line, payment, pays};
 use invoiced::models::{AmountApplication, AppliedTo, Metadata};
 use rust_decimal_macros::dec;
-use sandbox::intacct::ObjectKind;
+use sandbox::intacct::{Fields, ObjectKind};
 use serde_json::Value;
+use sync_engine::catalogue::Code;
 use sync_engine::config::{ConvenienceFees, DimensionIds, RecordType};
 use sync_engine::engine::Outcome;
 use sync_engine::ports::{MappingStore, ParkingStore};
@@ -256,4 +257,79 @@ async fn a_voided_payment_is_reversed_in_intacct() {
         .await
         .unwrap();
     assert!(mapping.is_some(), "the mapping stays for the record");
+}
+
+#[tokio::test]
+async fn a_rolled_back_payment_records_the_function_that_failed_not_the_one_rolled_back() {
+    let world = World::start(|_| {}).await;
+    let acme = customer(&world, "CUST-RB", "Rolled Back").await;
+    let inv = invoice(
+        &world,
+        &acme,
+        "INV-RB",
+        false,
+        vec![line("Work", dec!(1), dec!(100), Metadata::new())],
+    )
+    .await;
+    let note = credit_note(&world, &acme, "CN-RB", dec!(30)).await;
+    world.deliver_new_events().await;
+    // Someone in Intacct used the credit meanwhile: the credit application inside the payment's
+    // all-or-nothing request fails, and Intacct rolls back the create_arpayment before it.
+    let adjustment = world
+        .intacct_records(ObjectKind::ArAdjustment)
+        .pop()
+        .expect("credit note");
+    let used: Fields = [("TOTALDUE", "0.00"), ("TRX_TOTALDUE", "0.00")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    assert!(world.intacct.handle.overwrite_fields(
+        ObjectKind::ArAdjustment,
+        adjustment.recordno,
+        used
+    ));
+    payment(
+        &world,
+        &acme,
+        dec!(70),
+        "usd",
+        vec![pays(&inv, dec!(70)), credits(&note, &inv, dec!(30))],
+    )
+    .await;
+    let replies = world.deliver_new_events().await;
+    assert!(
+        replies
+            .iter()
+            .any(|r| r.body["reason"] == Code::SyncAppliedMoreThanOpen.as_str()),
+        "the cause (an application above the open credit) decides what happens: {replies:?}"
+    );
+    // Its last attempt fails the same way: the record's error is what failed.
+    let (mut last, _) = world.queue.drain().pop().expect("queued for retry");
+    last.attempt = sync_engine::retry::RetryPolicy::default().max_attempts;
+    last.not_before = None;
+    let outcome = world.engine.handle_retry(&last).await.expect("handled");
+    assert!(matches!(outcome, Outcome::Failed { .. }), "{outcome:?}");
+
+    let errors = world.open_errors().await;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let error = &errors[0];
+    assert_eq!(error.code, Code::SyncAppliedMoreThanOpen.as_str());
+    assert!(
+        error.message.contains("apply_arpayment") && error.message.contains("available credit"),
+        "names the function that failed and Intacct's text: {}",
+        error.message
+    );
+    assert!(
+        !error.message.contains("create_arpayment"),
+        "not the payment the failure rolled back: {}",
+        error.message
+    );
+    assert_eq!(error.fix, Code::SyncAppliedMoreThanOpen.fix());
+    assert!(
+        world
+            .intacct_records(ObjectKind::ArPayment)
+            .iter()
+            .all(|p| p.fields["PAYMENTMETHOD"] == "Credit Memo" || p.fields["STATE"] == "V"),
+        "nothing of the payment stayed in Intacct"
+    );
 }

@@ -461,7 +461,14 @@ impl Record {
 
 /// Render an amount with two decimals, as every AR total is stored.
 pub fn money(value: Decimal) -> String {
-    format!("{:.2}", value.round_dp(2))
+    let rounded = value.round_dp(2);
+    // Never "-0.00": a negated zero is zero.
+    let rounded = if rounded.is_zero() {
+        Decimal::ZERO
+    } else {
+        rounded
+    };
+    format!("{rounded:.2}")
 }
 
 /// The company's data. `Clone` gives the transaction snapshot.

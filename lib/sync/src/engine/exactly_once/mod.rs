@@ -241,7 +241,8 @@ impl Engine {
         response: &Response,
     ) -> (IntentState, Result<String, WriteFailure>) {
         let results = response.results();
-        let Some(failed) = results.iter().find_map(FunctionResult::error) else {
+        // The cause, not a function the failure rolled back (those come first in a request).
+        let Err(failed) = response.check_results() else {
             return match (write.key_of)(results) {
                 Some(found) => (succeeded(&found), Ok(found)),
                 None => (

@@ -306,9 +306,7 @@ impl Engine {
             .call_intacct(conn, &request)
             .await
             .map_err(CallError::into_failure)?;
-        if let Some(e) = response.results().iter().find_map(|r| r.error()) {
-            return Err(intacct_failure(&e));
-        }
+        response.check_results().map_err(|e| intacct_failure(&e))?;
         self.record_written(
             conn,
             Link {
