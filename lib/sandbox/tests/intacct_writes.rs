@@ -484,3 +484,37 @@ async fn voids_reverse_unpaid_invoices_and_delete_unapplied_credit_notes() {
     assert_eq!(result_status(&body), "success", "{body}");
     assert_eq!(sandbox.handle().count(ObjectKind::ArAdjustment), 0);
 }
+
+#[tokio::test]
+async fn an_unknown_function_fails_the_whole_request_before_anything_runs() {
+    let sandbox = start().await;
+    sandbox.create_customer("CUST-1", "Acme").await;
+    let (s, p) = sandbox.sender();
+    let functions = format!(
+        "{}{}",
+        function("c-1", &invoice_xml("CUST-1", "INV-0001", "10")),
+        function("c-2", "<create_widget><name>x</name></create_widget>")
+    );
+    let (status, body) = sandbox
+        .post(intacct_support::request(
+            (&s, &p),
+            &sandbox.login(),
+            &functions,
+            false,
+            false,
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<control><status>failure</status>"), "{body}");
+    assert_eq!(text(&body, "errorno").unwrap(), "XL03000003");
+    assert!(
+        text(&body, "description2")
+            .unwrap()
+            .contains("'create_widget'"),
+        "{body}"
+    );
+    assert!(
+        sandbox.handle().records(ObjectKind::ArInvoice).is_empty(),
+        "the valid function before it did not run either"
+    );
+}

@@ -257,6 +257,21 @@ async fn gateway(AxumState(shared): AxumState<Arc<Shared>>, body: String) -> Res
             }
         }
     };
+    // Schema validation comes first: one unknown function fails the whole request, and none of
+    // its functions runs.
+    let unknown: Vec<ApiError> = envelope
+        .operation
+        .functions
+        .iter()
+        .filter(|f| !functions::KNOWN.contains(&f.name.as_str()))
+        .map(|f| functions::unknown_function(&f.name))
+        .collect();
+    if !unknown.is_empty() {
+        return xml(
+            StatusCode::OK,
+            response::control_failure(Some(&envelope.control), &unknown),
+        );
+    }
     let control = &envelope.control;
     let creds = &shared.credentials;
     if control.senderid != creds.sender_id

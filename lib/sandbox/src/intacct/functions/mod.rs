@@ -75,6 +75,38 @@ pub fn needs_snapshot(call: &FunctionCall) -> bool {
     }
 }
 
+/// Every function the sandbox gateway knows. A request naming another fails as a whole, before
+/// any of its functions runs: the gateway validates the request against its schema first.
+pub const KNOWN: &[&str] = &[
+    "getAPISession",
+    "readByQuery",
+    "readMore",
+    "read",
+    "readByName",
+    "query",
+    "create",
+    "update",
+    "delete",
+    "create_invoice",
+    "reverse_invoice",
+    "delete_invoice",
+    "create_aradjustment",
+    "delete_aradjustment",
+    "create_arpayment",
+    "apply_arpayment",
+    "reverse_arpayment",
+    "create_sotransaction",
+    "delete_sotransaction",
+];
+
+/// The schema error of a function name the gateway does not know.
+pub fn unknown_function(name: &str) -> ApiError {
+    ApiError::new(
+        "XL03000003",
+        format!("XML Parse schema error: Element '{name}': This element is not expected."),
+    )
+}
+
 /// Run one function.
 pub fn execute(ctx: &mut Ctx<'_>, call: &FunctionCall) -> Outcome {
     let body = &call.body;
@@ -98,10 +130,7 @@ pub fn execute(ctx: &mut Ctx<'_>, call: &FunctionCall) -> Outcome {
         "reverse_arpayment" => payments::reverse_arpayment(ctx, body),
         "create_sotransaction" => order_entry::create_sotransaction(ctx, body),
         "delete_sotransaction" => order_entry::delete_sotransaction(ctx, body),
-        other => Err(vec![ApiError::new(
-            "XL03000003",
-            format!("XML Parse schema error: Element '{other}': This element is not expected."),
-        )]),
+        other => Err(vec![unknown_function(other)]),
     }
 }
 
