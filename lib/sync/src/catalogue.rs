@@ -247,6 +247,9 @@ catalogue! {
     SyncPaymentInvoiceUnknown = "SYNC_PAYMENT_INVOICE_UNKNOWN", Dependency,
         "An Intacct payment pays an invoice that is not in Invoiced.",
         "Import that invoice (initial data sync of invoices), then retry this error.";
+    SyncPaymentCreditUnknown = "SYNC_PAYMENT_CREDIT_UNKNOWN", Dependency,
+        "An Intacct payment spends a credit (an AR adjustment or a negative invoice) that is not in Invoiced.",
+        "Import that credit as a credit note in Invoiced (or create the matching credit note there), then retry this error.";
     SyncLineMapping = "SYNC_LINE_MAPPING", Data,
         "The document's lines cannot be mapped to Intacct lines.",
         "Correct the document's lines or their intacct_* custom fields in Invoiced, then retry.";

@@ -49,9 +49,33 @@ pub fn written_from(docnumber: &str) -> Option<PaymentId> {
     PaymentId::parse(id.trim()).ok()
 }
 
+/// What [`credit_application_memo`] puts before the Invoiced payment id.
+const CREDIT_MEMO_MARKER: &str = "Credit applied by Invoiced payment ";
+
+/// The memo of a credit application (`apply_arpayment`) the sync writes for an Invoiced
+/// payment's credit-note line; Intacct keeps it as the DESCRIPTION of the credit-only AR
+/// payment record the application creates.
+pub fn credit_application_memo(payment: PaymentId) -> String {
+    format!("{CREDIT_MEMO_MARKER}{payment}")
+}
+
+/// The Invoiced payment whose credit application a credit-only AR payment record is: the
+/// inverse of [`credit_application_memo`].
+pub fn credit_applied_by(description: &str) -> Option<PaymentId> {
+    let (_, id) = description.rsplit_once(CREDIT_MEMO_MARKER)?;
+    PaymentId::parse(id.trim()).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_payment_a_credit_memo_names_is_read_back() {
+        let id = PaymentId::parse("60012").expect("id");
+        assert_eq!(credit_applied_by(&credit_application_memo(id)), Some(id));
+        assert_eq!(credit_applied_by("Applied by hand"), None);
+    }
 
     #[test]
     fn the_payment_a_docnumber_names_is_read_back() {

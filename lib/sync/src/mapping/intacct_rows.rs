@@ -238,11 +238,14 @@ impl DocumentRow {
     }
 }
 
-/// What an AR payment paid.
+/// What an AR payment paid (under INVOICES), or a credit it spent (under CREDITS).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentApplicationRow {
-    /// RECORD: the AR record paid.
+    /// RECORD: the AR record paid, or the credit spent.
     pub record: Option<String>,
+    /// RECORDTYPE: `ri` an invoice (or, spent as a credit, a negative invoice such as a Sales
+    /// Return), `ra` an AR adjustment, `rp` an earlier payment's overpayment.
+    pub record_type: Option<String>,
     /// APPLIEDAMOUNT.
     pub amount: Decimal,
 }
@@ -268,8 +271,12 @@ pub struct PaymentRow {
     pub method: Option<String>,
     /// CURRENCY.
     pub currency: Option<Currency>,
-    /// INVOICES: what the payment paid.
+    /// INVOICES: what the payment paid, with its cash and with credits.
     pub applications: Vec<PaymentApplicationRow>,
+    /// CREDITS: the credits it spent on those invoices.
+    pub credits: Vec<PaymentApplicationRow>,
+    /// DESCRIPTION: on a credit application the sync wrote, its memo.
+    pub description: Option<String>,
 }
 
 impl PaymentRow {
@@ -279,13 +286,18 @@ impl PaymentRow {
             Some(a) => a,
             None => decimal(pay, "TOTALENTERED")?.unwrap_or_default(),
         };
-        let mut applications = Vec::new();
-        for application in children(pay, "INVOICES") {
-            applications.push(PaymentApplicationRow {
-                record: text(application, "RECORD"),
-                amount: decimal(application, "APPLIEDAMOUNT")?.unwrap_or_default(),
-            });
-        }
+        let applications = |collection: &str| -> Result<Vec<PaymentApplicationRow>, RowError> {
+            children(pay, collection)
+                .into_iter()
+                .map(|row| {
+                    Ok(PaymentApplicationRow {
+                        record: text(row, "RECORD"),
+                        record_type: text(row, "RECORDTYPE"),
+                        amount: decimal(row, "APPLIEDAMOUNT")?.unwrap_or_default(),
+                    })
+                })
+                .collect()
+        };
         Ok(PaymentRow {
             key: record_no(pay).ok_or_else(|| RowError("payment without RECORDNO".into()))?,
             docnumber: text(pay, "DOCNUMBER"),
@@ -299,7 +311,9 @@ impl PaymentRow {
             receipt_date: date(pay, "RECEIPTDATE")?,
             method: text(pay, "PAYMENTMETHOD"),
             currency: currency(pay),
-            applications,
+            applications: applications("INVOICES")?,
+            credits: applications("CREDITS")?,
+            description: text(pay, "DESCRIPTION"),
         })
     }
 }

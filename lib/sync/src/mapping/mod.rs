@@ -4,4 +4,5 @@ pub mod identity;
 pub mod intacct_rows;
 pub mod lines;
 pub mod matching;
+pub mod payment_split;
 pub mod to_invoiced;

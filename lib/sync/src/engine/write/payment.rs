@@ -27,7 +27,7 @@ use super::{
 use crate::catalogue::Code;
 use crate::config::payment_routes::select_route;
 use crate::config::{ConvenienceFees, Deposit, DimensionIds, RecordType};
-use crate::mapping::identity::payment_reference;
+use crate::mapping::identity::{credit_application_memo, payment_reference};
 use crate::model::{Dependency, IntentKey, Operation, Origin, WorkItem};
 
 /// A credit note applied to an invoice within a payment.
@@ -332,7 +332,7 @@ impl Engine {
                 ar_payment_key: credit.credit_key,
                 payment_date: date,
                 batch_key: None,
-                memo: Some(format!("Credit applied by Invoiced payment {}", payment.id)),
+                memo: Some(credit_application_memo(payment.id)),
                 overpay_location_id: None,
                 overpay_department_id: None,
                 items: vec![ArPaymentItem {

@@ -1,8 +1,13 @@
-//! Intacct AR payments → Invoiced payments applied to the imported invoices; reversals in
-//! Intacct → voids in Invoiced; the sync's own payments (found by their DOCNUMBER marker)
-//! settled rather than imported.
+//! Intacct AR payments → Invoiced payments applied to the imported invoices: the cash, and the
+//! credits spent (Sales Returns, AR adjustments) as credit-note applications, so every
+//! document's balance is Intacct's; credit-only records (credits applied in Intacct) likewise.
+//! Reversals in Intacct → voids in Invoiced; the sync's own payments (found by their DOCNUMBER
+//! marker) and credit applications (by their memo) settled rather than imported.
 
-use invoiced::models::{AppliedTo, InvoiceApplication, InvoiceId, PaymentId};
+use invoiced::models::{
+    AppliedTo, CreditNoteApplication, CreditNoteId, DocumentType, InvoiceApplication, InvoiceId,
+    PaymentId,
+};
 
 use super::super::super::exactly_once::Marker;
 use super::super::super::gateway::WriteFailure;
@@ -12,8 +17,9 @@ use super::super::Imported;
 use super::{CustomerStatus, OwnWrite, PageCustomers, bad_data, idempotency_key};
 use crate::catalogue::Code;
 use crate::config::RecordType;
-use crate::mapping::identity::written_from;
+use crate::mapping::identity::{credit_applied_by, written_from};
 use crate::mapping::intacct_rows::PaymentRow;
+use crate::mapping::payment_split::{CreditSplit, split};
 use crate::mapping::to_invoiced::payment_params;
 use crate::model::{IntentKey, Mapping, Operation, Origin};
 
@@ -65,10 +71,15 @@ impl Engine {
         if pay.reversed {
             return Ok(Imported::Skipped("reversed in Intacct"));
         }
-        if pay.amount.is_zero() {
-            // A credit application (a credit memo or overpayment applied to invoices) moves no
-            // cash; its effect reaches Invoiced through the documents it settles.
-            return Ok(Imported::Skipped("credit application without cash"));
+        // A credit application the sync made for an Invoiced payment's credit-note line: that
+        // payment already carries it in Invoiced.
+        if pay
+            .description
+            .as_deref()
+            .and_then(credit_applied_by)
+            .is_some()
+        {
+            return Ok(Imported::Skipped("written by us from Invoiced"));
         }
         let customer_id = pay
             .customer_id
@@ -85,31 +96,26 @@ impl Engine {
                 ));
             }
         };
+        let split = split(pay).map_err(WriteFailure::from)?;
+        if split.cash.is_empty() && split.credits.is_empty() && pay.amount.is_zero() {
+            return Ok(Imported::Skipped("nothing applied"));
+        }
         let mut applied = Vec::new();
-        for application in &pay.applications {
-            let Some(invoice_key) = &application.record else {
-                continue;
-            };
-            let Some(invoice) = self
-                .store
-                .mapping_by_intacct(&conn.config.id, RecordType::Invoice, invoice_key)
-                .await?
-            else {
-                // Intacct-side invoices we do not sync (AR invoices keyed in by hand) cannot be
-                // paid in Invoiced; say so rather than import half a payment.
-                return Err(WriteFailure::Operator {
-                    code: Code::SyncPaymentInvoiceUnknown,
-                    message: format!(
-                        "payment {} pays Intacct invoice {invoice_key}, which is not in Invoiced",
-                        pay.key
-                    ),
-                });
-            };
+        for (invoice_key, amount) in &split.cash {
             applied.push(AppliedTo::Invoice(InvoiceApplication {
                 id: None,
-                amount: application.amount,
-                invoice: InvoiceId::parse(&invoice.invoiced_id)
-                    .map_err(|e| bad_data(e.to_string()))?,
+                amount: *amount,
+                invoice: self.imported_invoice(conn, pay, invoice_key).await?,
+            }));
+        }
+        for credit in &split.credits {
+            applied.push(AppliedTo::CreditNote(CreditNoteApplication {
+                id: None,
+                amount: credit.amount,
+                credit_note: self.imported_credit(conn, pay, credit).await?,
+                document_type: Some(DocumentType::Invoice),
+                invoice: Some(self.imported_invoice(conn, pay, &credit.invoice).await?),
+                estimate: None,
             }));
         }
         let payment = conn
@@ -133,6 +139,64 @@ impl Engine {
         )
         .await?;
         Ok(Imported::Written)
+    }
+
+    /// The Invoiced invoice of an AR record a payment pays.
+    async fn imported_invoice(
+        &self,
+        conn: &Connection,
+        pay: &PaymentRow,
+        invoice_key: &str,
+    ) -> Result<InvoiceId, WriteFailure> {
+        let Some(invoice) = self
+            .store
+            .mapping_by_intacct(&conn.config.id, RecordType::Invoice, invoice_key)
+            .await?
+        else {
+            // Intacct-side invoices we do not sync (AR invoices keyed in by hand) cannot be
+            // paid in Invoiced; say so rather than import half a payment.
+            return Err(WriteFailure::Operator {
+                code: Code::SyncPaymentInvoiceUnknown,
+                message: format!(
+                    "payment {} pays Intacct invoice {invoice_key}, which is not in Invoiced",
+                    pay.key
+                ),
+            });
+        };
+        InvoiceId::parse(&invoice.invoiced_id).map_err(|e| bad_data(e.to_string()))
+    }
+
+    /// The Invoiced credit note of a credit a payment spent.
+    async fn imported_credit(
+        &self,
+        conn: &Connection,
+        pay: &PaymentRow,
+        credit: &CreditSplit,
+    ) -> Result<CreditNoteId, WriteFailure> {
+        let mapping = self
+            .store
+            .mapping_by_intacct(&conn.config.id, RecordType::CreditNote, &credit.credit)
+            .await?;
+        match mapping {
+            Some(m) => CreditNoteId::parse(&m.invoiced_id).map_err(|e| bad_data(e.to_string())),
+            // An earlier payment's overpayment spent on an invoice is a customer credit
+            // balance, which the sync does not carry over from Intacct.
+            None if credit.credit_type.as_deref() == Some("rp") => Err(WriteFailure::Operator {
+                code: Code::SyncUnsupportedApplication,
+                message: format!(
+                    "payment {} spends {} of the overpayment {} on Intacct invoice {}",
+                    pay.key, credit.amount, credit.credit, credit.invoice
+                ),
+            }),
+            None => Err(WriteFailure::Operator {
+                code: Code::SyncPaymentCreditUnknown,
+                message: format!(
+                    "payment {} spends {} of Intacct credit {} on invoice {}, and that credit \
+                     is not in Invoiced",
+                    pay.key, credit.amount, credit.credit, credit.invoice
+                ),
+            }),
+        }
     }
 
     /// A payment reversed in Intacct, whichever side created it, is voided in Invoiced. The
