@@ -102,26 +102,43 @@ fn document() -> impl Strategy<Value = Document> {
         prop::collection::vec(line(), 1..4),
         prop::option::of(cents(5_000)),
         prop::option::of(cents(5_000)),
-        prop::option::of(cents(2_000)),
+        prop::option::of(1i64..50),
     )
-        .prop_map(|(sales_return, currency, lines, tax, freight, discount)| {
-            let mut subtotals = Vec::new();
-            if let Some(t) = tax {
-                subtotals.push(("Sales Tax", t));
-            }
-            if let Some(f) = freight {
-                subtotals.push(("Freight", f));
-            }
-            if let Some(d) = discount {
-                subtotals.push(("Discount", -d));
-            }
-            Document {
-                sales_return,
-                currency,
-                lines,
-                subtotals,
-            }
-        })
+        .prop_map(
+            |(sales_return, currency, lines, tax, freight, discount_percent)| {
+                // A document discount is a share of the lines (a discount above them would make a
+                // negative invoice, which Invoiced refuses and no company issues).
+                let lines_total: Decimal = lines
+                    .iter()
+                    .map(|l| {
+                        (l.quantity
+                            * l.price
+                            * (Decimal::ONE_HUNDRED - l.discount_percent.unwrap_or_default())
+                            / Decimal::ONE_HUNDRED)
+                            .round_dp(2)
+                    })
+                    .sum();
+                let discount = discount_percent
+                    .map(|p| (lines_total * Decimal::from(p) / Decimal::ONE_HUNDRED).round_dp(2))
+                    .filter(|d| !d.is_zero());
+                let mut subtotals = Vec::new();
+                if let Some(t) = tax {
+                    subtotals.push(("Sales Tax", t));
+                }
+                if let Some(f) = freight {
+                    subtotals.push(("Freight", f));
+                }
+                if let Some(d) = discount {
+                    subtotals.push(("Discount", -d));
+                }
+                Document {
+                    sales_return,
+                    currency,
+                    lines,
+                    subtotals,
+                }
+            },
+        )
 }
 
 async fn create(world: &World, request: CreateSoTransaction) {

@@ -79,7 +79,10 @@ async fn mixed_and_credit_only_payments_made_in_intacct_leave_the_same_balances_
     let (ret1, ret1_ar) = ar_record(&world, "RET-00001");
     let (ret2, ret2_ar) = ar_record(&world, "RET-00002");
     let due1 = ar1.money("TOTALDUE");
-    let credit1 = ret1_ar.money("TOTALDUE").abs().min((due1 / dec!(2)).round_dp(2));
+    let credit1 = ret1_ar
+        .money("TOTALDUE")
+        .abs()
+        .min((due1 / dec!(2)).round_dp(2));
     let credit2 = ret2_ar.money("TOTALDUE").abs().min(dec!(20));
     let cash = due1 - credit1;
     assert!(

@@ -13,6 +13,7 @@ pub mod payment_routes;
 pub mod secrets;
 
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use url::Url;
@@ -217,6 +218,12 @@ pub struct IntacctTarget {
     /// Concurrent gateway requests allowed for this company (Intacct's default is 2).
     #[serde(default = "default_concurrency")]
     pub max_concurrent_requests: u8,
+    /// The company's time zone (an IANA name such as `Pacific/Auckland`). Intacct dates are
+    /// calendar days in it: Invoiced timestamps become the company's day, and Intacct days
+    /// become the company's noon. Intacct's XML API does not report it, so it is configured;
+    /// UTC when absent.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: Tz,
 }
 
 /// The Invoiced account a connection belongs to.
@@ -489,6 +496,10 @@ fn blank(value: &Option<String>) -> bool {
 
 fn default_true() -> bool {
     true
+}
+
+fn default_time_zone() -> Tz {
+    Tz::UTC
 }
 
 fn default_concurrency() -> u8 {

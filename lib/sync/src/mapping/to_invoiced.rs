@@ -1,13 +1,15 @@
 //! Intacct rows → the Invoiced records the read side creates or updates. Pure: no I/O, no
 //! engine policy beyond what a field becomes.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::NaiveDate;
+use chrono_tz::Tz;
 use invoiced::models::{
     AppliedTo, CreditNoteParams, CustomerId, CustomerParams, InvoiceParams, LineItemParams,
     Metadata, PaymentMethod, PaymentParams,
 };
 use rust_decimal::Decimal;
 
+use super::dates::company_noon;
 use super::identity::IMPORTED_MARKER;
 use super::intacct_rows::{CustomerRow, DocumentLineRow, DocumentRow, PaymentRow, RowError};
 
@@ -19,12 +21,6 @@ pub const DOCUMENT_TYPE_MARKER: &str = "intacct_document_type";
 pub const BILLS_TO_MARKER: &str = "intacct_customer_number";
 /// Longest purchase order number Invoiced keeps.
 const PO_NUMBER_MAX: usize = 32;
-
-/// Intacct dates are calendar days; Invoiced stores instants. Noon UTC keeps the same calendar
-/// day in every time zone an account is likely to display.
-pub fn instant(day: NaiveDate) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&day.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default()))
-}
 
 /// The Invoiced customer of an Intacct customer, marked as imported.
 pub fn customer_params(row: &CustomerRow) -> CustomerParams {
@@ -212,19 +208,20 @@ fn document_metadata(doc: &DocumentRow) -> Metadata {
     metadata
 }
 
-/// The Invoiced invoice of a Sales Invoice dated `date`.
+/// The Invoiced invoice of a Sales Invoice dated `date` in the company's time `zone`.
 pub fn invoice_params(
     doc: &DocumentRow,
     customer: CustomerId,
     date: NaiveDate,
+    zone: Tz,
     content: DocumentContent,
 ) -> InvoiceParams {
     InvoiceParams {
         customer: Some(customer),
         number: Some(doc.display_number()),
         currency: doc.currency.clone(),
-        date: Some(instant(date)),
-        due_date: doc.due.map(instant),
+        date: Some(company_noon(zone, date)),
+        due_date: doc.due.map(|due| company_noon(zone, due)),
         purchase_order: doc
             .po_number
             .as_ref()
@@ -240,18 +237,19 @@ pub fn invoice_params(
     }
 }
 
-/// The Invoiced credit note of a Sales Return dated `date`.
+/// The Invoiced credit note of a Sales Return dated `date` in the company's time `zone`.
 pub fn credit_note_params(
     doc: &DocumentRow,
     customer: CustomerId,
     date: NaiveDate,
+    zone: Tz,
     content: DocumentContent,
 ) -> CreditNoteParams {
     CreditNoteParams {
         customer: Some(customer),
         number: Some(doc.display_number()),
         currency: doc.currency.clone(),
-        date: Some(instant(date)),
+        date: Some(company_noon(zone, date)),
         items: Some(content.items),
         tax: (!content.tax.is_zero()).then_some(content.tax),
         discount: (!content.discount.is_zero()).then_some(content.discount),
@@ -263,17 +261,18 @@ pub fn credit_note_params(
     }
 }
 
-/// The Invoiced payment of an AR payment, applied as `applied`.
+/// The Invoiced payment of an AR payment, applied as `applied`, dated in the company's `zone`.
 pub fn payment_params(
     pay: &PaymentRow,
     customer: CustomerId,
+    zone: Tz,
     applied: Vec<AppliedTo>,
 ) -> PaymentParams {
     let mut metadata = Metadata::new();
     metadata.insert(IMPORTED_MARKER, pay.key.clone());
     PaymentParams {
         customer: Some(customer),
-        date: pay.receipt_date.map(instant),
+        date: pay.receipt_date.map(|day| company_noon(zone, day)),
         method: Some(invoiced_method(pay.method.as_deref())),
         currency: pay.currency.clone(),
         amount: Some(pay.amount),

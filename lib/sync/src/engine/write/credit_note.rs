@@ -42,7 +42,7 @@ impl Engine {
             code: Code::SyncLineMapping,
             message: e.to_string(),
         })?;
-        let date = day(note.date);
+        let date = day(conn, note.date);
         let mut create = CreateArAdjustment::new(customer_id, date, lines);
         create.adjustment_no = Some(note.number.clone());
         create.description = Some(format!(

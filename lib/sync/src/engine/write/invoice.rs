@@ -41,9 +41,9 @@ impl Engine {
             code: Code::SyncLineMapping,
             message: e.to_string(),
         })?;
-        let date = day(invoice.date);
+        let date = day(conn, invoice.date);
         let mut create = CreateInvoice::new(customer_id, date, lines);
-        create.date_due = Some(invoice.due_date.map_or(date, day));
+        create.date_due = Some(invoice.due_date.map_or(date, |due| day(conn, due)));
         create.invoice_no = Some(invoice.number.clone());
         create.po_number = invoice.purchase_order.clone().filter(|p| !p.is_empty());
         create.description = Some(format!(
@@ -76,7 +76,7 @@ impl Engine {
     ) -> Result<Outcome, WriteFailure> {
         let reverse = ReverseInvoice {
             key: intacct_key.to_owned(),
-            date_reversed: day(invoice.updated_at.unwrap_or_else(|| self.clock.now())),
+            date_reversed: day(conn, invoice.updated_at.unwrap_or_else(|| self.clock.now())),
             description: Some("Voided on Invoiced".into()),
         };
         let reversal = self

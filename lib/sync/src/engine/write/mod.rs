@@ -293,9 +293,10 @@ pub(crate) fn skipped(reason: impl Into<String>) -> Outcome {
     }
 }
 
-/// The calendar date of an Invoiced timestamp, as Intacct wants document dates.
-pub(crate) fn day(timestamp: DateTime<Utc>) -> NaiveDate {
-    timestamp.date_naive()
+/// The calendar date of an Invoiced timestamp in the company's time zone, as Intacct wants
+/// document dates.
+pub(crate) fn day(conn: &Connection, timestamp: DateTime<Utc>) -> NaiveDate {
+    crate::mapping::dates::company_day(conn.config.intacct.time_zone, timestamp)
 }
 
 /// Whether a document dated `date` is before the connection's start date.
@@ -303,5 +304,5 @@ pub(crate) fn before_start(conn: &Connection, date: DateTime<Utc>) -> bool {
     conn.config
         .read
         .start_date
-        .is_some_and(|start| day(date) < start)
+        .is_some_and(|start| day(conn, date) < start)
 }

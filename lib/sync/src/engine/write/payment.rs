@@ -300,7 +300,7 @@ impl Engine {
             ConvenienceFees::Invoice { .. } => {}
             ConvenienceFees::Overpayment { dimensions } => overpayment = dimensions.clone(),
         }
-        let date = day(payment.date);
+        let date = day(conn, payment.date);
         let mut functions: Vec<Function> = Vec::new();
         if !payment.amount.is_zero() {
             let mut create = CreateArPayment::new(
@@ -391,7 +391,7 @@ impl Engine {
             .or_else(|| conn.config.line_items.department_id.clone());
         line.project_id.clone_from(&dimensions.project_id);
         line.class_id.clone_from(&dimensions.class_id);
-        let date = day(payment.date);
+        let date = day(conn, payment.date);
         let mut create = CreateInvoice::new(customer_id, date, vec![line]);
         create.date_due = Some(date);
         create.invoice_no = Some(number.clone());
@@ -450,7 +450,7 @@ impl Engine {
     ) -> Result<Outcome, WriteFailure> {
         let reverse = ReverseArPayment {
             key: intacct_key.to_owned(),
-            date_reversed: day(self.clock.now()),
+            date_reversed: day(conn, self.clock.now()),
             description: Some("Voided on Invoiced".into()),
         };
         self.post_one(

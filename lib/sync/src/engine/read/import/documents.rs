@@ -62,7 +62,13 @@ impl Engine {
             RecordType::CreditNote => conn
                 .invoiced
                 .create_credit_note(
-                    &credit_note_params(doc, customer, date, content),
+                    &credit_note_params(
+                        doc,
+                        customer,
+                        date,
+                        conn.config.intacct.time_zone,
+                        content,
+                    ),
                     &idempotency,
                 )
                 .await
@@ -70,7 +76,10 @@ impl Engine {
                 .map_err(invoiced_failure)?,
             _ => conn
                 .invoiced
-                .create_invoice(&invoice_params(doc, customer, date, content), &idempotency)
+                .create_invoice(
+                    &invoice_params(doc, customer, date, conn.config.intacct.time_zone, content),
+                    &idempotency,
+                )
                 .await
                 .map(|i| (i.id.to_string(), i.total))
                 .map_err(invoiced_failure)?,

@@ -121,7 +121,7 @@ impl Engine {
         let payment = conn
             .invoiced
             .create_payment(
-                &payment_params(pay, customer, applied),
+                &payment_params(pay, customer, conn.config.intacct.time_zone, applied),
                 &idempotency_key(conn, "payment", &pay.key),
             )
             .await
