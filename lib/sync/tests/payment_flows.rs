@@ -333,3 +333,132 @@ async fn a_rolled_back_payment_records_the_function_that_failed_not_the_one_roll
         "nothing of the payment stayed in Intacct"
     );
 }
+
+/// A card payment of 103 paying a 100 invoice with a 3 convenience fee (fees as invoices).
+async fn card_payment_with_fee(world: &World) -> invoiced::models::Payment {
+    let acme = customer(world, "CUST-CF", "Card Payer").await;
+    let inv = invoice(
+        world,
+        &acme,
+        "INV-CF",
+        false,
+        vec![line("Work", dec!(1), dec!(100), Metadata::new())],
+    )
+    .await;
+    world.deliver_new_events().await;
+    payment(
+        world,
+        &acme,
+        dec!(103),
+        "usd",
+        vec![
+            pays(&inv, dec!(100)),
+            AppliedTo::ConvenienceFee(AmountApplication {
+                id: None,
+                amount: dec!(3),
+            }),
+        ],
+    )
+    .await
+}
+
+fn fee_invoice(
+    world: &World,
+    payment: &invoiced::models::Payment,
+) -> Option<sandbox::intacct::Record> {
+    world
+        .intacct_records(ObjectKind::ArInvoice)
+        .into_iter()
+        .find(|i| i.fields["RECORDID"] == format!("CF-{}", payment.id))
+}
+
+fn fees_as_invoices(c: &mut sync_engine::config::ConnectionConfig) {
+    c.convenience_fees = ConvenienceFees::Invoice {
+        gl_account: "4900".into(),
+        dimensions: DimensionIds::default(),
+    };
+}
+
+#[tokio::test]
+async fn voiding_a_card_payment_reverses_its_convenience_fee_invoice_too() {
+    let world = World::start(fees_as_invoices).await;
+    let paid = card_payment_with_fee(&world).await;
+    world.deliver_new_events().await;
+    assert_eq!(
+        fee_invoice(&world, &paid).expect("CF").fields["TOTALDUE"],
+        "0.00"
+    );
+
+    world
+        .api
+        .payments()
+        .void(paid.id)
+        .await
+        .expect("void in Invoiced");
+    world.deliver_new_events().await;
+    assert_eq!(world.intacct.handle.function_calls("reverse_arpayment"), 1);
+    let fee = fee_invoice(&world, &paid).expect("CF");
+    assert_eq!(
+        fee.fields["STATE"], "Reversed",
+        "the fee invoice goes with its payment"
+    );
+    assert_eq!(
+        fee.fields["TOTALDUE"], "0.00",
+        "nothing of the payment stays open"
+    );
+    assert!(world.open_errors().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_payment_that_cannot_be_posted_leaves_no_fee_invoice_open_and_a_retry_posts_both() {
+    let world = World::start(fees_as_invoices).await;
+    // The payment itself is refused (no payment batch key), after its fee invoice was made.
+    world
+        .intacct
+        .handle
+        .set_payment_summary_frequency(sandbox::intacct::SummaryFrequency::UserSpecified);
+    let paid = card_payment_with_fee(&world).await;
+    world.deliver_new_events().await;
+
+    let errors = world.open_errors().await;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code, "INTACCT_PAYMENT_BATCH_KEY");
+    assert!(
+        errors[0].message.contains(&format!("CF-{}", paid.id))
+            && errors[0].message.contains("deleted"),
+        "the error says what became of the fee invoice: {}",
+        errors[0].message
+    );
+    assert!(
+        fee_invoice(&world, &paid).is_none(),
+        "no fee invoice left open in Intacct"
+    );
+
+    // The operator fixes the setting and retries: the fee invoice is made again and paid.
+    world
+        .intacct
+        .handle
+        .set_payment_summary_frequency(sandbox::intacct::SummaryFrequency::Daily);
+    world
+        .engine
+        .requeue(
+            sync_engine::model::WorkItem {
+                connection: world.conn.clone(),
+                record_type: RecordType::Payment,
+                invoiced_id: paid.id.to_string(),
+                operation: sync_engine::model::Operation::Create,
+            },
+            Code::SyncOperatorRetry,
+            std::time::Duration::ZERO,
+        )
+        .await
+        .expect("queued");
+    let outcomes = world.drain_retries(3).await;
+    let errors = world.open_errors().await;
+    assert!(errors.is_empty(), "{errors:?} {outcomes:?}");
+    assert_eq!(
+        fee_invoice(&world, &paid).expect("CF again").fields["TOTALDUE"],
+        "0.00"
+    );
+    assert_eq!(world.intacct_records(ObjectKind::ArPayment).len(), 1);
+}

@@ -140,10 +140,14 @@ impl Engine {
                             delay,
                         })
                     }
-                    RetryDecision::Exhausted => self.record_failure(work, code, message, now).await,
+                    RetryDecision::Exhausted => {
+                        let message = self.discard_fee_invoice(work, message).await;
+                        self.record_failure(work, code, message, now).await
+                    }
                 }
             }
             Err(WriteFailure::Operator { code, message }) => {
+                let message = self.discard_fee_invoice(work, message).await;
                 self.record_failure(work, code, message, now).await
             }
         }
@@ -202,18 +206,22 @@ impl Engine {
                 },
             )
             .await?;
-        self.record_written(
-            conn,
-            Link {
-                record_type: document.record_type,
-                invoiced_id: document.invoiced_id,
-                intacct_key: &key,
-                intacct_number: Some(document.number.to_owned()),
-                origin: Origin::Invoiced,
-                source_version: None,
-            },
-        )
-        .await?;
+        // A convenience-fee invoice is mapped once its payment is posted (a payment that ends
+        // as an error deletes it, and a retry makes another, which a mapping would refuse).
+        if document.record_type != RecordType::ConvenienceFee {
+            self.record_written(
+                conn,
+                Link {
+                    record_type: document.record_type,
+                    invoiced_id: document.invoiced_id,
+                    intacct_key: &key,
+                    intacct_number: Some(document.number.to_owned()),
+                    origin: Origin::Invoiced,
+                    source_version: None,
+                },
+            )
+            .await?;
+        }
         Ok(key)
     }
 

@@ -12,9 +12,9 @@
 
 use intacct::functions::{
     ApplyArPayment, ArLineItem, ArPaymentItem, CreateArPayment, CreateInvoice, CurrencyInfo,
-    LineAccount, PaymentAccount, ReverseArPayment,
+    Delete, LineAccount, PaymentAccount, ReverseArPayment, ReverseInvoice,
 };
-use intacct::{Function, FunctionCall};
+use intacct::{ControlId, Function, FunctionCall, Request};
 use invoiced::models::{AppliedTo, Payment, PaymentId, PaymentMethod};
 use rust_decimal::Decimal;
 
@@ -22,13 +22,19 @@ use super::super::exactly_once::{ExactlyOnce, SingleWrite};
 use super::super::gateway::{WriteFailure, call_id, first_key, locator};
 use super::super::{Connection, Engine, Outcome};
 use super::{
-    IMPORTED_MARKER, Link, NewDocument, before_start, day, invoiced_failure, parse_id, skipped,
+    IMPORTED_MARKER, Link, NewDocument, before_start, day, document_locator, invoiced_failure,
+    parse_id, skipped,
 };
 use crate::catalogue::Code;
 use crate::config::payment_routes::select_route;
 use crate::config::{ConvenienceFees, Deposit, DimensionIds, RecordType};
 use crate::mapping::identity::{credit_application_memo, payment_reference};
-use crate::model::{Dependency, IntentKey, Operation, Origin, WorkItem};
+use crate::model::{Dependency, IntentKey, IntentState, Operation, Origin, WorkItem};
+
+/// The number of a payment's convenience-fee invoice in Intacct.
+fn fee_invoice_number(payment: PaymentId) -> String {
+    format!("CF-{payment}")
+}
 
 /// A credit note applied to an invoice within a payment.
 struct CreditApplication {
@@ -164,7 +170,36 @@ impl Engine {
             },
         )
         .await?;
+        self.map_fee_invoice(conn, payment.id).await?;
         Ok(Outcome::Written { key })
+    }
+
+    /// Maps a posted payment's convenience-fee invoice, if it has one. Only a posted payment's
+    /// fee invoice is mapped: one whose payment fails is deleted, and a retry makes another.
+    async fn map_fee_invoice(&self, conn: &Connection, id: PaymentId) -> Result<(), WriteFailure> {
+        let create = IntentKey {
+            connection: conn.config.id.clone(),
+            record_type: RecordType::ConvenienceFee,
+            invoiced_id: id.to_string(),
+            operation: Operation::Create,
+        };
+        if let Some(IntentState::Succeeded { intacct_key }) =
+            self.store.get_intent(&create).await?.map(|i| i.state)
+        {
+            self.record_written(
+                conn,
+                Link {
+                    record_type: RecordType::ConvenienceFee,
+                    invoiced_id: &id.to_string(),
+                    intacct_key: &intacct_key,
+                    intacct_number: Some(fee_invoice_number(id)),
+                    origin: Origin::Invoiced,
+                    source_version: None,
+                },
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Resolves every application to Intacct keys, parking the payment on the first record
@@ -377,7 +412,7 @@ impl Engine {
         gl_account: &str,
         dimensions: &DimensionIds,
     ) -> Result<String, WriteFailure> {
-        let number = format!("CF-{}", payment.id);
+        let number = fee_invoice_number(payment.id);
         let mut line = ArLineItem::new(LineAccount::GlAccountNo(gl_account.to_owned()), fee);
         line.memo = Some("Convenience Fee".into());
         line.customer_id = Some(customer_id.to_owned());
@@ -433,13 +468,131 @@ impl Engine {
                     .await?
             }
         };
-        match intacct_key {
-            Some(key) if !key.starts_with("applied:") => self.reverse_payment(conn, id, &key).await,
-            Some(_) => Ok(skipped(
+        let outcome = match intacct_key {
+            Some(key) if !key.starts_with("applied:") => {
+                self.reverse_payment(conn, id, &key).await?
+            }
+            Some(_) => skipped(
                 "the payment only applied credits in Intacct; reverse those applications there",
-            )),
-            None => Ok(skipped("voided before it reached Intacct")),
+            ),
+            None => skipped("voided before it reached Intacct"),
+        };
+        // The convenience-fee invoice lives and dies with its payment (the payment's reversal
+        // has just reopened it in Intacct).
+        self.reverse_fee_invoice(conn, id).await?;
+        Ok(outcome)
+    }
+
+    /// Reverses the `CF-<payment id>` invoice of a voided payment, if one reached Intacct.
+    async fn reverse_fee_invoice(
+        &self,
+        conn: &Connection,
+        id: PaymentId,
+    ) -> Result<(), WriteFailure> {
+        let number = fee_invoice_number(id);
+        let fee_key = self
+            .created_before_void(
+                conn,
+                RecordType::ConvenienceFee,
+                &id.to_string(),
+                Some(document_locator("ARINVOICE", &number)),
+            )
+            .await?;
+        let Some(fee_key) = fee_key else {
+            return Ok(());
+        };
+        let reverse = ReverseInvoice {
+            key: fee_key,
+            date_reversed: day(conn, self.clock.now()),
+            description: Some(format!("Payment {id} voided on Invoiced")),
+        };
+        self.post_one(
+            conn,
+            SingleWrite {
+                key: IntentKey {
+                    connection: conn.config.id.clone(),
+                    record_type: RecordType::ConvenienceFee,
+                    invoiced_id: id.to_string(),
+                    operation: Operation::Void,
+                },
+                function: reverse.into(),
+                locator: None,
+                key_of: |results| first_key(results).or_else(|| Some(String::from("reversed"))),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A payment that ends as an error must not leave its convenience-fee invoice open in
+    /// Intacct: the `CF-<payment id>` invoice made for it (nothing was applied to it) is
+    /// deleted, and its create is reopened so a retry of the payment makes it again. Returns the
+    /// error's message, saying what became of the fee invoice.
+    pub(crate) async fn discard_fee_invoice(&self, work: &WorkItem, message: String) -> String {
+        if work.record_type != RecordType::Payment {
+            return message;
         }
+        let number = PaymentId::parse(&work.invoiced_id)
+            .map(fee_invoice_number)
+            .unwrap_or_default();
+        match self.delete_fee_invoice(work).await {
+            Ok(false) => message,
+            Ok(true) => format!(
+                "{message}. Its convenience-fee invoice {number} was deleted from Intacct, so \
+                 nothing of the payment stays open; a retry creates it again"
+            ),
+            Err(e) => format!(
+                "{message}. Its convenience-fee invoice {number} could not be deleted ({e}): \
+                 delete it in Intacct"
+            ),
+        }
+    }
+
+    async fn delete_fee_invoice(&self, work: &WorkItem) -> Result<bool, String> {
+        let create = IntentKey {
+            connection: work.connection.clone(),
+            record_type: RecordType::ConvenienceFee,
+            invoiced_id: work.invoiced_id.clone(),
+            operation: Operation::Create,
+        };
+        let intent = self
+            .store
+            .get_intent(&create)
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(intent) = intent else {
+            return Ok(false);
+        };
+        let IntentState::Succeeded { intacct_key } = &intent.state else {
+            return Ok(false);
+        };
+        let conn = self
+            .connection(&work.connection)
+            .await
+            .map_err(|e| e.to_string())?;
+        let delete = Delete {
+            object: "ARINVOICE".into(),
+            keys: vec![intacct_key.clone()],
+        };
+        let request = Request::write(ControlId::random()).call(FunctionCall::random(delete));
+        let response = self
+            .call_intacct(&conn, &request)
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        response.check_results().map_err(|e| e.to_string())?;
+        // Its record is gone: the next create of this fee probes, finds nothing, and writes anew.
+        self.store
+            .transition_intent(
+                &intent,
+                IntentState::Failed {
+                    code: Code::SyncDuplicateControlId.as_str().to_owned(),
+                },
+                intent.generation,
+                self.clock.now(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(true)
     }
 
     async fn reverse_payment(
