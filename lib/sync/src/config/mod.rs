@@ -257,9 +257,6 @@ pub struct CustomerSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Accounts {
-    /// AR (receivables) G/L account of written invoices and adjustments; Intacct's default
-    /// AR account when unset.
-    pub ar_account: Option<String>,
     /// Revenue G/L account of written invoice and adjustment lines without an
     /// `intacct_glaccountno` override. Required when invoices or credit notes are written.
     pub item_account: Option<String>,
@@ -297,7 +294,7 @@ pub enum ConvenienceFees {
     },
     /// Write setting off: the whole amount is posted and the fee is left as an overpayment.
     Overpayment {
-        /// Optional dimensions of the overpayment.
+        /// Location and department of the overpayment (Intacct takes no other dimension for it).
         #[serde(default)]
         dimensions: DimensionIds,
     },
@@ -398,6 +395,9 @@ pub struct ConnectionConfig {
 impl ConnectionConfig {
     /// Parses and validates a configuration document.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        if let Ok(document) = serde_json::from_str::<serde_json::Value>(text) {
+            refuse_removed_settings(&document)?;
+        }
         let config: ConnectionConfig = serde_json::from_str(text).map_err(|e| {
             ConfigError::new(
                 format!("(line {}, column {})", e.line(), e.column()),
@@ -453,6 +453,21 @@ impl ConnectionConfig {
                 "is empty: set the G/L account of the convenience-fee invoice line",
             ));
         }
+        if let ConvenienceFees::Overpayment { dimensions } = &self.convenience_fees {
+            for (field, value) in [
+                ("project_id", &dimensions.project_id),
+                ("class_id", &dimensions.class_id),
+            ] {
+                if value.is_some() {
+                    return Err(ConfigError::new(
+                        format!("convenience_fees.dimensions.{field}"),
+                        "cannot apply to an overpayment: Intacct takes only a location and a \
+                         department for it (overpaylocid, overpaydeptid). Remove it, or post fees \
+                         as invoices (mode \"invoice\"), whose line takes every dimension",
+                    ));
+                }
+            }
+        }
         for (path, field) in &self.custom_fields.customer {
             let valid_field = !field.is_empty()
                 && field
@@ -496,6 +511,25 @@ fn blank(value: &Option<String>) -> bool {
 
 fn default_true() -> bool {
     true
+}
+
+/// Settings earlier versions accepted and never acted on, with why they are gone. A document
+/// that still has one is refused with this text rather than loaded with a setting that does
+/// nothing.
+const REMOVED_SETTINGS: &[(&str, &str, &str)] = &[(
+    "accounts",
+    "ar_account",
+    "was never used and is removed: Intacct posts AR invoices and adjustments to the AR account \
+     of the customer's account group (or the company's default). Remove it from the file",
+)];
+
+fn refuse_removed_settings(document: &serde_json::Value) -> Result<(), ConfigError> {
+    for (section, field, why) in REMOVED_SETTINGS {
+        if document.get(section).and_then(|s| s.get(field)).is_some() {
+            return Err(ConfigError::new(format!("{section}.{field}"), *why));
+        }
+    }
+    Ok(())
 }
 
 fn default_time_zone() -> Tz {

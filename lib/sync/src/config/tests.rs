@@ -130,11 +130,42 @@ fn cross_setting_rules_name_the_field_to_fix() {
                 {"currency":"USD","method":"*","deposit":{"bank_account":"C"}}]}}"#,
             "accounts.payment_routes[1]",
         ),
+        (
+            r#"{"id":"c","intacct":{"company_id":"A"},"accounts":{"ar_account":"1100"}}"#,
+            "accounts.ar_account",
+        ),
+        (
+            r#"{"id":"c","intacct":{"company_id":"A"},"convenience_fees":{"mode":"overpayment","dimensions":{"project_id":"P1"}}}"#,
+            "convenience_fees.dimensions.project_id",
+        ),
+        (
+            r#"{"id":"c","intacct":{"company_id":"A"},"convenience_fees":{"mode":"overpayment","dimensions":{"class_id":"C1"}}}"#,
+            "convenience_fees.dimensions.class_id",
+        ),
+        (
+            r#"{"id":"c","intacct":{"company_id":"A","time_zone":"Mars/Olympus"}}"#,
+            "(line 1, column 64)",
+        ),
     ];
     for (json, field) in cases {
         let err = ConnectionConfig::from_json(json).unwrap_err();
         assert_eq!(err.field, field, "{json}: {err}");
     }
+}
+
+#[test]
+fn a_removed_setting_is_refused_with_why_not_ignored() {
+    let err = ConnectionConfig::from_json(
+        r#"{"id":"c","intacct":{"company_id":"A"},"accounts":{"ar_account":"1100"}}"#,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("never used"), "{err}");
+    let zone = ConnectionConfig::from_json(
+        r#"{"id":"c","intacct":{"company_id":"A","time_zone":"Pacific/Auckland"}}"#,
+    )
+    .expect("an IANA zone");
+    assert_eq!(zone.intacct.time_zone, chrono_tz::Tz::Pacific__Auckland);
+    assert_eq!(minimal().intacct.time_zone, chrono_tz::Tz::UTC);
 }
 
 #[test]
