@@ -258,35 +258,91 @@ pub(super) async fn compare(
         problems,
     );
 
-    // Imported Intacct documents → Invoiced invoices / credit notes, same number and total.
+    // Imported Intacct documents → Invoiced invoices / credit notes, same number, total (in
+    // the document's currency) and balance (what is still due on its AR record).
     let documents = intacct.records(ObjectKind::SoDocument);
     let mut problems = Vec::new();
     for doc in &documents {
         let number = doc.get("DOCNO").unwrap_or_default();
-        let total = money(doc, "TOTAL").abs();
+        let total = money(doc, "TRX_TOTAL").abs();
+        let due = doc
+            .get("PRRECORDKEY")
+            .and_then(key_no)
+            .and_then(|k| intacct.record(ObjectKind::ArInvoice, k))
+            .map(|ar| money(&ar, "TRX_TOTALDUE").abs());
         let found = match doc.get("DOCPARID") {
             Some("Sales Return") => inv
                 .credit_notes
                 .iter()
                 .find(|c| c.number == number)
-                .map(|c| c.total),
+                .map(|c| (c.total, c.balance)),
             _ => inv
                 .invoices
                 .iter()
                 .find(|i| i.number == number)
-                .map(|i| i.total),
+                .map(|i| (i.total, i.balance)),
         };
         match found {
             None => problems.push(format!("{number} not in Invoiced")),
-            Some(t) if t != total => {
+            Some((t, _)) if t != total => {
                 problems.push(format!("{number}: Intacct total {total} but Invoiced {t}"))
             }
+            Some((_, balance)) if due.is_some_and(|d| d != balance) => problems.push(format!(
+                "{number}: Intacct due {} but Invoiced balance {balance}",
+                due.unwrap_or_default()
+            )),
             Some(_) => {}
         }
     }
     agreement.push(
-        "imported Intacct documents exist in Invoiced with the same number and total",
+        "imported Intacct documents exist in Invoiced with the same number, total and balance",
         documents.len(),
+        problems,
+    );
+
+    // Every Intacct AR record has its Invoiced counterpart: the AR record of an imported
+    // document, or a mapped invoice, credit note or convenience fee.
+    let document_keys: Vec<&str> = documents
+        .iter()
+        .filter_map(|d| d.get("PRRECORDKEY"))
+        .collect();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for (kind, record_types) in [
+        (
+            ObjectKind::ArInvoice,
+            &[RecordType::Invoice, RecordType::ConvenienceFee][..],
+        ),
+        (ObjectKind::ArAdjustment, &[RecordType::CreditNote][..]),
+    ] {
+        for record in intacct.records(kind) {
+            if record.get("STATE") == Some("Reversal") {
+                continue;
+            }
+            checked += 1;
+            let key = record.recordno.to_string();
+            if document_keys.contains(&key.as_str()) {
+                continue;
+            }
+            let mut mapped = false;
+            for record_type in record_types {
+                mapped |= store
+                    .mapping_by_intacct(connection, *record_type, &key)
+                    .await?
+                    .is_some();
+            }
+            if !mapped {
+                problems.push(format!(
+                    "Intacct {} {key} ({}) has no Invoiced counterpart",
+                    kind.name(),
+                    record.get("RECORDID").unwrap_or_default()
+                ));
+            }
+        }
+    }
+    agreement.push(
+        "every Intacct AR invoice and adjustment has its Invoiced counterpart",
+        checked,
         problems,
     );
 
