@@ -123,7 +123,7 @@ impl World {
 fn connection_json(intacct_endpoint: &str, company_id: &str, invoiced_url: &str) -> Value {
     json!({
         "id": CONNECTION,
-        "intacct": { "company_id": company_id, "endpoint": intacct_endpoint, "max_concurrent_requests": 2 },
+        "intacct": { "company_id": company_id, "endpoint": intacct_endpoint, "max_concurrent_requests": 2, "base_currency": "USD" },
         "invoiced": { "base_url": invoiced_url },
         "flows": {
             "read": { "customers": true, "invoices": true, "credit_notes": true, "payments": true },

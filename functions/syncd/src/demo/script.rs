@@ -93,7 +93,7 @@ fn demo_settings() -> EngineSettings {
 fn connection_json(intacct_endpoint: &str, company_id: &str, invoiced_url: &str) -> String {
     serde_json::json!({
         "id": CONNECTION,
-        "intacct": { "company_id": company_id, "endpoint": intacct_endpoint },
+        "intacct": { "company_id": company_id, "endpoint": intacct_endpoint, "base_currency": "USD" },
         "invoiced": { "base_url": invoiced_url },
         "flows": {
             "read": { "customers": true, "invoices": true, "credit_notes": true, "payments": true },

@@ -224,6 +224,13 @@ pub struct IntacctTarget {
     /// UTC when absent.
     #[serde(default = "default_time_zone")]
     pub time_zone: Tz,
+    /// The company's base currency (ISO code, e.g. `USD`). Documents and payments in another
+    /// currency are then written with it, Intacct's daily exchange-rate type and the document's
+    /// date, as Intacct requires of multi-currency companies; a card payment in another
+    /// currency is posted as EFT (Intacct takes card payments only in the base currency).
+    /// Unset: every write is sent with its currency only.
+    #[serde(default)]
+    pub base_currency: Option<String>,
 }
 
 /// The Invoiced account a connection belongs to.
@@ -423,6 +430,14 @@ impl ConnectionConfig {
             return Err(ConfigError::new(
                 "intacct.entity_id",
                 "is empty: remove it for a top-level connection or set the entity id",
+            ));
+        }
+        if let Some(base) = &self.intacct.base_currency
+            && !(base.len() == 3 && base.bytes().all(|b| b.is_ascii_alphabetic()))
+        {
+            return Err(ConfigError::new(
+                "intacct.base_currency",
+                "must be a three-letter ISO currency code, e.g. \"USD\"",
             ));
         }
         if !(1..=10).contains(&self.intacct.max_concurrent_requests) {

@@ -91,7 +91,7 @@ pub fn base_config(intacct_endpoint: &str, invoiced_url: &str) -> ConnectionConf
     ConnectionConfig::from_json(&format!(
         r#"{{
           "id": "acme",
-          "intacct": {{ "company_id": "sandbox-co", "endpoint": "{intacct_endpoint}" }},
+          "intacct": {{ "company_id": "sandbox-co", "endpoint": "{intacct_endpoint}", "base_currency": "USD" }},
           "invoiced": {{ "base_url": "{invoiced_url}" }},
           "flows": {{
             "read": {{ "customers": true, "invoices": true, "credit_notes": true, "payments": true }},

@@ -93,6 +93,7 @@ fn header(
         split_date(body, "datecreated")?.ok_or_else(|| missing(function, "datecreated"))?;
     let posted = split_date(body, "dateposted")?.unwrap_or(created);
     let base = ctx.state.settings.base_currency.clone();
+    super::require_exchange_rate(body, &base)?;
     let mut f = Fields::new();
     f.insert("CUSTOMERID".into(), customerid.to_string());
     f.insert(
@@ -109,6 +110,12 @@ fn header(
         "CURRENCY".into(),
         body.child_text("currency").unwrap_or(&base).to_string(),
     );
+    if let Some(rate_type) = body.child_text("exchratetype") {
+        f.insert("EXCH_RATE_TYPE_ID".into(), rate_type.to_string());
+    }
+    if let Some(date) = split_date(body, "exchratedate")? {
+        f.insert("EXCH_RATE_DATE".into(), date_field(date));
+    }
     let state = if body
         .child_text("action")
         .is_some_and(|a| a.eq_ignore_ascii_case("Draft"))

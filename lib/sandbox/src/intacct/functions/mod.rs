@@ -107,6 +107,25 @@ pub fn unknown_function(name: &str) -> ApiError {
     )
 }
 
+/// A write in a currency other than the company's `base` must say how to convert it: an
+/// exchange-rate type (`exchratetype`) or a rate (`exchrate`), as multi-currency companies
+/// require.
+pub fn require_exchange_rate(body: &Element, base: &str) -> Result<(), Vec<ApiError>> {
+    let Some(currency) = body.child_text("currency") else {
+        return Ok(());
+    };
+    if currency.eq_ignore_ascii_case(base)
+        || body.child_text("exchratetype").is_some()
+        || body.child_text("exchrate").is_some()
+    {
+        return Ok(());
+    }
+    Err(vec![business(format!(
+        "Currency {currency} is not the base currency {base}: provide an exchange rate type or \
+         an exchange rate."
+    ))])
+}
+
 /// Run one function.
 pub fn execute(ctx: &mut Ctx<'_>, call: &FunctionCall) -> Outcome {
     let body = &call.body;

@@ -264,6 +264,21 @@ fn deposit(body: &Element) -> Deposit {
 /// `create_arpayment`: `<key>` is the new ARPYMT RECORDNO.
 pub fn create_arpayment(ctx: &mut Ctx<'_>, body: &Element) -> Outcome {
     const F: &str = "create_arpayment";
+    let base = ctx.state.settings.base_currency.clone();
+    super::require_exchange_rate(body, &base)?;
+    let foreign = body
+        .child_text("currency")
+        .is_some_and(|c| !c.eq_ignore_ascii_case(&base));
+    if foreign
+        && body
+            .child_text("paymentmethod")
+            .is_some_and(|m| m.eq_ignore_ascii_case("Credit Card"))
+    {
+        return Err(vec![business(format!(
+            "Credit card payments can only be made in the base currency ({base}). Use another \
+             payment method, such as EFT."
+        ))]);
+    }
     let mut items = Vec::new();
     for item in body.children_named("arpaymentitem") {
         let key = required(item, F, "invoicekey")?.to_string();

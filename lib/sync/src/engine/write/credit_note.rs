@@ -3,13 +3,13 @@
 //! credit-memo sign, discount and tax lines included (the vendor's integration got those two
 //! wrong). The flow around them (drafts, voids, echoes) is `document.rs`.
 
-use intacct::functions::{CreateArAdjustment, CurrencyInfo, DeleteArAdjustment};
+use intacct::functions::{CreateArAdjustment, DeleteArAdjustment};
 use invoiced::models::CreditNote;
 
 use super::super::exactly_once::SingleWrite;
 use super::super::gateway::WriteFailure;
 use super::super::{Connection, Engine, Outcome};
-use super::{NewDocument, day};
+use super::{NewDocument, currency_info, day};
 use crate::catalogue::Code;
 use crate::config::RecordType;
 use crate::mapping::lines::{DocumentKind, DocumentTotals, LineContext, document_lines};
@@ -49,11 +49,7 @@ impl Engine {
             "Credit note # {} imported from Invoiced (ID: {})",
             note.number, note.id
         ));
-        create.currency = Some(CurrencyInfo {
-            base_currency: None,
-            currency: note.currency.to_string().to_uppercase(),
-            exchange: None,
-        });
+        create.currency = Some(currency_info(conn, &note.currency.to_string(), date));
         self.create_document(
             conn,
             NewDocument {

@@ -2,13 +2,13 @@
 //! flow around them (drafts, voids, echoes: `docs/reference.md#what-is-written`,
 //! `docs/reference.md#invoices-to-intacct`) is `document.rs`.
 
-use intacct::functions::{CreateInvoice, CurrencyInfo, ReverseInvoice};
+use intacct::functions::{CreateInvoice, ReverseInvoice};
 use invoiced::models::Invoice;
 
 use super::super::exactly_once::SingleWrite;
 use super::super::gateway::{WriteFailure, first_key};
 use super::super::{Connection, Engine, Outcome};
-use super::{NewDocument, day};
+use super::{NewDocument, currency_info, day};
 use crate::catalogue::Code;
 use crate::config::RecordType;
 use crate::mapping::lines::{DocumentKind, DocumentTotals, LineContext, document_lines};
@@ -50,11 +50,7 @@ impl Engine {
             "Invoice # {} imported from Invoiced (ID: {})",
             invoice.number, invoice.id
         ));
-        create.currency = Some(CurrencyInfo {
-            base_currency: None,
-            currency: invoice.currency.to_string().to_uppercase(),
-            exchange: None,
-        });
+        create.currency = Some(currency_info(conn, &invoice.currency.to_string(), date));
         self.create_document(
             conn,
             NewDocument {

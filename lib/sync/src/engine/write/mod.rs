@@ -301,6 +301,40 @@ pub(crate) fn skipped(reason: impl Into<String>) -> Outcome {
     }
 }
 
+/// Intacct's exchange-rate type for the written documents of a multi-currency company.
+pub(crate) const EXCHANGE_RATE_TYPE: &str = "Intacct Daily Rate";
+
+/// Whether `currency` is other than the company's base currency (`false` when that is not
+/// configured).
+pub(crate) fn is_foreign(conn: &Connection, currency: &str) -> bool {
+    conn.config
+        .intacct
+        .base_currency
+        .as_deref()
+        .is_some_and(|base| !base.eq_ignore_ascii_case(currency))
+}
+
+/// The currency block of a write dated `date`: the currency, and for one other than the
+/// company's base currency also the base currency and Intacct's daily rate on that date.
+pub(crate) fn currency_info(
+    conn: &Connection,
+    currency: &str,
+    date: NaiveDate,
+) -> intacct::functions::CurrencyInfo {
+    let foreign = is_foreign(conn, currency);
+    intacct::functions::CurrencyInfo {
+        base_currency: foreign
+            .then(|| conn.config.intacct.base_currency.clone())
+            .flatten()
+            .map(|b| b.to_uppercase()),
+        currency: currency.to_uppercase(),
+        exchange: foreign.then(|| intacct::functions::ExchangeRate::Type {
+            date: Some(date),
+            rate_type: EXCHANGE_RATE_TYPE.into(),
+        }),
+    }
+}
+
 /// The calendar date of an Invoiced timestamp in the company's time zone, as Intacct wants
 /// document dates.
 pub(crate) fn day(conn: &Connection, timestamp: DateTime<Utc>) -> NaiveDate {

@@ -11,8 +11,8 @@
 //! (`docs/reference.md#applications-dropped-silently`).
 
 use intacct::functions::{
-    ApplyArPayment, ArLineItem, ArPaymentItem, CreateArPayment, CreateInvoice, CurrencyInfo,
-    Delete, LineAccount, PaymentAccount, ReverseArPayment, ReverseInvoice,
+    ApplyArPayment, ArLineItem, ArPaymentItem, CreateArPayment, CreateInvoice, Delete, LineAccount,
+    PaymentAccount, ReverseArPayment, ReverseInvoice,
 };
 use intacct::{ControlId, Function, FunctionCall, Request};
 use invoiced::models::{AppliedTo, Payment, PaymentId, PaymentMethod};
@@ -22,8 +22,8 @@ use super::super::exactly_once::{ExactlyOnce, SingleWrite};
 use super::super::gateway::{WriteFailure, call_id, first_key, locator};
 use super::super::{Connection, Engine, Outcome};
 use super::{
-    IMPORTED_MARKER, Link, NewDocument, before_start, day, document_locator, invoiced_failure,
-    parse_id, skipped,
+    IMPORTED_MARKER, Link, NewDocument, before_start, currency_info, day, document_locator,
+    invoiced_failure, is_foreign, parse_id, skipped,
 };
 use crate::catalogue::Code;
 use crate::config::payment_routes::select_route;
@@ -50,12 +50,14 @@ struct PaymentPlan {
     fee: Decimal,
 }
 
-/// Intacct's payment method for an Invoiced one (the vendor's table).
-fn intacct_method(method: &PaymentMethod) -> &'static str {
+/// Intacct's payment method for an Invoiced one (the vendor's table). Intacct takes card
+/// payments only in the base currency, so a `foreign` card payment is posted as EFT, as the
+/// vendor's integration does.
+fn intacct_method(method: &PaymentMethod, foreign: bool) -> &'static str {
     match method {
         PaymentMethod::Cash => "Cash",
         PaymentMethod::Check => "Printed Check",
-        PaymentMethod::CreditCard => "Credit Card",
+        PaymentMethod::CreditCard if !foreign => "Credit Card",
         _ => "EFT",
     }
 }
@@ -342,18 +344,14 @@ impl Engine {
                 customer_id,
                 payment.amount,
                 date,
-                intacct_method(&payment.method),
+                intacct_method(&payment.method, is_foreign(conn, &currency)),
             );
             create.account = Some(match &route.deposit {
                 Deposit::BankAccount(id) => PaymentAccount::BankAccount(id.clone()),
                 Deposit::UndepositedFunds(gl) => PaymentAccount::UndepositedFunds(gl.clone()),
             });
             create.ref_id = Some(payment_reference(payment));
-            create.currency = Some(CurrencyInfo {
-                base_currency: None,
-                currency: currency.to_uppercase(),
-                exchange: None,
-            });
+            create.currency = Some(currency_info(conn, &currency, date));
             let applied: Decimal = items.iter().map(|i| i.amount).sum();
             if applied < payment.amount {
                 create.overpay_location_id = overpayment.location_id.clone();
@@ -434,11 +432,7 @@ impl Engine {
             "Convenience fee of Invoiced payment {}",
             payment.id
         ));
-        create.currency = Some(CurrencyInfo {
-            base_currency: None,
-            currency: payment.currency.to_string().to_uppercase(),
-            exchange: None,
-        });
+        create.currency = Some(currency_info(conn, &payment.currency.to_string(), date));
         self.create_document(
             conn,
             NewDocument {
