@@ -244,6 +244,9 @@ catalogue! {
     SyncPaymentWithoutCustomer = "SYNC_PAYMENT_WITHOUT_CUSTOMER", Data,
         "The payment has no customer.",
         "Assign the payment to a customer in Invoiced, then retry.";
+    SyncPaymentSpansBillTo = "SYNC_PAYMENT_SPANS_BILL_TO", Data,
+        "In bill-to contact mode, an Intacct payment pays invoices of different bill-to contacts, and an Invoiced payment belongs to one customer.",
+        "Split the payment in Intacct per bill-to contact (or record it in Invoiced by hand), then ignore this error.";
     SyncPaymentInvoiceUnknown = "SYNC_PAYMENT_INVOICE_UNKNOWN", Dependency,
         "An Intacct payment pays an invoice that is not in Invoiced.",
         "Import that invoice (initial data sync of invoices), then retry this error.";

@@ -279,7 +279,7 @@ async fn in_bill_to_contact_mode_each_documents_bill_to_contact_becomes_the_invo
             customers: 1,
             invoices: 2,
             returns: 0,
-            payments: 0,
+            payments: 1,
         }),
         |c| c.customers.source = sync_engine::config::CustomerSource::BillToContacts,
     )
@@ -315,7 +315,23 @@ async fn in_bill_to_contact_mode_each_documents_bill_to_contact_becomes_the_invo
             .expect("customer json");
         assert_eq!(json["metadata"]["intacct_customer_number"], parent.as_str());
     }
-    assert_eq!(world.invoiced.handle().invoices().len(), 2);
+    let invoices = world.invoiced.handle().invoices();
+    assert_eq!(invoices.len(), 2);
+    // The Intacct payment of the first invoice is that bill-to contact's payment in Invoiced,
+    // and the invoice is paid on both sides.
+    let payments = world.invoiced.handle().payments();
+    assert_eq!(payments.len(), 1, "payments import in bill-to contact mode");
+    let first = invoices
+        .iter()
+        .find(|i| i.number == docs[0].fields["DOCNO"])
+        .expect("first invoice");
+    assert_eq!(payments[0].customer, Some(first.customer));
+    assert!(first.paid(), "balance 0 in Invoiced, as in Intacct");
+    let east = customers
+        .iter()
+        .find(|c| c.name == "Branch East")
+        .expect("east");
+    assert_eq!(first.customer, east.id);
 }
 
 #[tokio::test]

@@ -5,8 +5,8 @@
 //! marker) and credit applications (by their memo) settled rather than imported.
 
 use invoiced::models::{
-    AppliedTo, CreditNoteApplication, CreditNoteId, DocumentType, InvoiceApplication, InvoiceId,
-    PaymentId,
+    AppliedTo, CreditNoteApplication, CreditNoteId, CustomerId, DocumentType, InvoiceApplication,
+    InvoiceId, PaymentId,
 };
 
 use super::super::super::exactly_once::Marker;
@@ -85,39 +85,44 @@ impl Engine {
             .customer_id
             .as_deref()
             .ok_or_else(|| bad_data(format!("payment {} has no customer", pay.key)))?;
-        let customer = match customers.status(customer_id)? {
+        let bill_to_mode = match customers.status(customer_id)? {
             CustomerStatus::Inactive => return Ok(Imported::Skipped("the customer is inactive")),
-            CustomerStatus::Imported(id) => id,
-            // Bill-to mode: the payment belongs to the Invoiced customer of the bill-to contact
-            // of the invoices it pays; payments are imported only in customer mode.
-            CustomerStatus::Active => {
-                return Ok(Imported::Skipped(
-                    "payments are not imported in bill-to contact mode",
-                ));
-            }
+            CustomerStatus::Imported(id) => Some(id),
+            // Bill-to mode: the Intacct customer is not an Invoiced one; the payment belongs to
+            // the Invoiced customer (bill-to contact) of the invoices it pays.
+            CustomerStatus::Active => None,
         };
         let split = split(pay).map_err(WriteFailure::from)?;
         if split.cash.is_empty() && split.credits.is_empty() && pay.amount.is_zero() {
             return Ok(Imported::Skipped("nothing applied"));
         }
         let mut applied = Vec::new();
+        let mut paid = Vec::new();
         for (invoice_key, amount) in &split.cash {
+            let invoice = self.imported_invoice(conn, pay, invoice_key).await?;
+            paid.push(invoice);
             applied.push(AppliedTo::Invoice(InvoiceApplication {
                 id: None,
                 amount: *amount,
-                invoice: self.imported_invoice(conn, pay, invoice_key).await?,
+                invoice,
             }));
         }
         for credit in &split.credits {
+            let invoice = self.imported_invoice(conn, pay, &credit.invoice).await?;
+            paid.push(invoice);
             applied.push(AppliedTo::CreditNote(CreditNoteApplication {
                 id: None,
                 amount: credit.amount,
                 credit_note: self.imported_credit(conn, pay, credit).await?,
                 document_type: Some(DocumentType::Invoice),
-                invoice: Some(self.imported_invoice(conn, pay, &credit.invoice).await?),
+                invoice: Some(invoice),
                 estimate: None,
             }));
         }
+        let customer = match bill_to_mode {
+            Some(customer) => customer,
+            None => self.bill_to_customer_of(conn, pay, &paid).await?,
+        };
         let payment = conn
             .invoiced
             .create_payment(
@@ -139,6 +144,49 @@ impl Engine {
         )
         .await?;
         Ok(Imported::Written)
+    }
+
+    /// In bill-to contact mode, the one Invoiced customer (bill-to contact) of the invoices a
+    /// payment pays.
+    async fn bill_to_customer_of(
+        &self,
+        conn: &Connection,
+        pay: &PaymentRow,
+        paid: &[InvoiceId],
+    ) -> Result<CustomerId, WriteFailure> {
+        let mut customer: Option<CustomerId> = None;
+        for id in paid {
+            let invoice = conn
+                .invoiced
+                .invoice(*id)
+                .await
+                .map_err(invoiced_failure)?
+                .ok_or_else(|| WriteFailure::Operator {
+                    code: Code::InvoicedNotFound,
+                    message: format!("invoice {id}, paid by Intacct payment {}, is gone", pay.key),
+                })?;
+            let this = invoice.customer.id();
+            match customer {
+                Some(other) if other != this => {
+                    return Err(WriteFailure::Operator {
+                        code: Code::SyncPaymentSpansBillTo,
+                        message: format!(
+                            "Intacct payment {} pays invoices of Invoiced customers {other} and \
+                             {this}",
+                            pay.key
+                        ),
+                    });
+                }
+                _ => customer = Some(this),
+            }
+        }
+        customer.ok_or_else(|| WriteFailure::Operator {
+            code: Code::SyncPaymentWithoutCustomer,
+            message: format!(
+                "Intacct payment {} pays no invoice, so it has no bill-to contact",
+                pay.key
+            ),
+        })
     }
 
     /// The Invoiced invoice of an AR record a payment pays.
