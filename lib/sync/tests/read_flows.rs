@@ -118,6 +118,43 @@ async fn invoices_of_inactive_customers_are_not_imported() {
     world.engine.poll(&world.conn, None).await.expect("poll");
     assert_eq!(world.invoiced.handle().invoices().len(), expected);
     assert!(expected < 4);
+
+    // Long after the documents were last changed (so the poll's look-back does not read them
+    // again on their own), the customer becomes active again: the documents skipped while it
+    // was inactive come with it.
+    for doc in world.intacct_records(ObjectKind::SoDocument) {
+        let long_ago: Fields = [("WHENMODIFIED".to_owned(), "01/01/2020 00:00:00".to_owned())]
+            .into_iter()
+            .collect();
+        world
+            .intacct
+            .handle
+            .overwrite_fields(ObjectKind::SoDocument, doc.recordno, long_ago);
+    }
+    world
+        .intacct
+        .handle
+        .advance_clock(chrono::TimeDelta::seconds(5));
+    let active: Fields = [("STATUS".to_owned(), "active".to_owned())]
+        .into_iter()
+        .collect();
+    world
+        .intacct
+        .handle
+        .edit_record(ObjectKind::Customer, inactive.recordno, active);
+    let report = world.engine.poll(&world.conn, None).await.expect("poll");
+    let errors = world.open_errors().await;
+    assert!(
+        report.finished() && errors.is_empty(),
+        "{report:?} {errors:?}"
+    );
+    assert_eq!(
+        world.invoiced.handle().invoices().len(),
+        4,
+        "all four now {report:?}"
+    );
+    let again = world.engine.poll(&world.conn, None).await.expect("poll");
+    assert_eq!(again.imported(), 0, "{again:?}");
 }
 
 #[tokio::test]

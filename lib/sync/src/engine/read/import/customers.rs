@@ -42,6 +42,15 @@ impl Engine {
                     Some(id),
                 ));
             }
+            // Documents read while the customer was inactive were skipped by rule: import them
+            // now that it is active again.
+            let reactivated = !row.inactive
+                && conn
+                    .invoiced
+                    .customer(id)
+                    .await
+                    .map_err(invoiced_failure)?
+                    .is_some_and(|c| !c.active);
             conn.invoiced
                 .update_customer(id, &params)
                 .await
@@ -58,6 +67,10 @@ impl Engine {
                 },
             )
             .await?;
+            if reactivated && let Some(customer_id) = &row.customer_id {
+                // Boxed: importing a document imports its customer again (already current).
+                Box::pin(self.import_documents_of(conn, customer_id)).await?;
+            }
             return Ok((Imported::Written, Some(id)));
         }
         // A customer the sync created has the CUSTOMERID the sync gives it: its number, or

@@ -6,16 +6,65 @@ use super::super::super::gateway::WriteFailure;
 use super::super::super::records::{Link, invoiced_failure};
 use super::super::super::{Connection, Engine};
 use super::super::Imported;
+use super::super::Stream;
 use super::{CustomerStatus, PageCustomers, bad_data, idempotency_key};
 use crate::catalogue::Code;
 use crate::config::RecordType;
 use crate::mapping::intacct_rows::DocumentRow;
+use crate::mapping::intacct_rows::{DOCUMENT_CUSTOMER_FIELD, DOCUMENT_TYPE_FIELD, record_no, text};
 use crate::mapping::to_invoiced::{
     check_total, credit_note_params, document_content, invoice_params,
 };
 use crate::model::Origin;
+use intacct::functions::{Filter, Query};
+
+/// Most documents one reactivated customer's catch-up imports in one poll; more wait for the
+/// next change of the customer (or an initial data sync).
+const CATCH_UP_LIMIT: u32 = 1_000;
 
 impl Engine {
+    /// Imports the documents of a customer that was inactive when they were read (they were
+    /// skipped by rule then), now that it is active again: each document of the connection's
+    /// types that is not in Invoiced yet is read and imported as the poll would.
+    pub(super) async fn import_documents_of(
+        &self,
+        conn: &Connection,
+        customer_id: &str,
+    ) -> Result<(), WriteFailure> {
+        for stream in Stream::all_for(&conn.config) {
+            let Stream::Documents { doc_type, target } = &stream else {
+                continue;
+            };
+            let query = Query::new("SODOCUMENT", ["RECORDNO", "PRRECORDKEY"])
+                .filter(Filter::And(vec![
+                    Filter::eq(DOCUMENT_CUSTOMER_FIELD, customer_id),
+                    Filter::eq(DOCUMENT_TYPE_FIELD, doc_type.clone()),
+                ]))
+                .page_size(CATCH_UP_LIMIT);
+            let rows = self
+                .read_one(conn, query)
+                .await?
+                .data
+                .map(|d| d.records)
+                .unwrap_or_default();
+            for row in rows {
+                let Some(recordno) = record_no(&row) else {
+                    continue;
+                };
+                let key = text(&row, "PRRECORDKEY").unwrap_or_else(|| recordno.clone());
+                if self
+                    .store
+                    .mapping_by_intacct(&conn.config.id, *target, &key)
+                    .await?
+                    .is_none()
+                {
+                    self.reimport(&conn.config.id, *target, &recordno).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// An Order Entry document → invoice or credit note.
     pub(super) async fn import_document(
         &self,
