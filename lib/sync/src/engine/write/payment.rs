@@ -523,7 +523,7 @@ impl Engine {
     /// deleted, and its create is reopened so a retry of the payment makes it again. Returns the
     /// error's message, saying what became of the fee invoice.
     pub(crate) async fn discard_fee_invoice(&self, work: &WorkItem, message: String) -> String {
-        if work.record_type != RecordType::Payment {
+        if work.record_type != RecordType::Payment || work.operation != Operation::Create {
             return message;
         }
         let number = PaymentId::parse(&work.invoiced_id)
@@ -543,11 +543,26 @@ impl Engine {
     }
 
     async fn delete_fee_invoice(&self, work: &WorkItem) -> Result<bool, String> {
-        let create = IntentKey {
+        // Only when the payment itself certainly did not reach Intacct: a posted payment (or
+        // one whose outcome is unknown) has the fee applied to its invoice.
+        let payment = IntentKey {
             connection: work.connection.clone(),
-            record_type: RecordType::ConvenienceFee,
+            record_type: RecordType::Payment,
             invoiced_id: work.invoiced_id.clone(),
             operation: Operation::Create,
+        };
+        let payment_state = self
+            .store
+            .get_intent(&payment)
+            .await
+            .map_err(|e| e.to_string())?
+            .map(|i| i.state);
+        if !matches!(payment_state, None | Some(IntentState::Failed { .. })) {
+            return Ok(false);
+        }
+        let create = IntentKey {
+            record_type: RecordType::ConvenienceFee,
+            ..payment
         };
         let intent = self
             .store

@@ -1,6 +1,8 @@
 //! Order Entry documents → Invoiced invoices and credit notes, keyed by their AR record
-//! (PRRECORDKEY), which is what payments and credit applications refer to. Documents are
-//! frozen once imported.
+//! (PRRECORDKEY), which is what payments and credit applications refer to. An import's total
+//! must be Intacct's to the cent, or nothing is imported and the difference is an error.
+//! Documents are frozen once imported; those skipped while their customer was inactive are
+//! caught up when it is active again.
 
 use super::super::super::gateway::WriteFailure;
 use super::super::super::records::{Link, invoiced_failure};
@@ -10,8 +12,9 @@ use super::super::Stream;
 use super::{CustomerStatus, PageCustomers, bad_data, idempotency_key};
 use crate::catalogue::Code;
 use crate::config::RecordType;
-use crate::mapping::intacct_rows::DocumentRow;
-use crate::mapping::intacct_rows::{DOCUMENT_CUSTOMER_FIELD, DOCUMENT_TYPE_FIELD, record_no, text};
+use crate::mapping::intacct_rows::{
+    DOCUMENT_CUSTOMER_FIELD, DOCUMENT_TYPE_FIELD, DocumentRow, record_no, text,
+};
 use crate::mapping::to_invoiced::{
     check_total, credit_note_params, document_content, invoice_params,
 };

@@ -85,7 +85,7 @@ impl Engine {
             .customer_id
             .as_deref()
             .ok_or_else(|| bad_data(format!("payment {} has no customer", pay.key)))?;
-        let bill_to_mode = match customers.status(customer_id)? {
+        let imported_customer = match customers.status(customer_id)? {
             CustomerStatus::Inactive => return Ok(Imported::Skipped("the customer is inactive")),
             CustomerStatus::Imported(id) => Some(id),
             // Bill-to mode: the Intacct customer is not an Invoiced one; the payment belongs to
@@ -119,7 +119,7 @@ impl Engine {
                 estimate: None,
             }));
         }
-        let customer = match bill_to_mode {
+        let customer = match imported_customer {
             Some(customer) => customer,
             None => self.bill_to_customer_of(conn, pay, &paid).await?,
         };
