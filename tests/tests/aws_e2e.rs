@@ -233,6 +233,7 @@ async fn the_poller_imports_seeded_intacct_data_keeps_its_cursor_in_dynamodb_and
             invoices: 5,
             returns: 1,
             payments: 2,
+            ..SeedSpec::default()
         },
         RetryPolicy::default(),
     )

@@ -63,6 +63,7 @@ async fn no_secret_value_appears_in_any_log_line_of_a_full_run() {
             invoices: 3,
             returns: 0,
             payments: 1,
+            ..SeedSpec::default()
         },
         fast_retries(),
         intacct_config,

@@ -240,6 +240,7 @@ async fn admin_api_reports_state_and_changes_settings_and_clock() {
             invoices: 4,
             returns: 1,
             payments: 2,
+            ..sandbox::intacct::SeedSpec::default()
         },
         ..IntacctConfig::default()
     })

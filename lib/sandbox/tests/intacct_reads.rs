@@ -21,6 +21,7 @@ async fn seeded(customers: usize, invoices: usize, returns: usize, payments: usi
             invoices,
             returns,
             payments,
+            ..SeedSpec::default()
         },
         ..IntacctConfig::default()
     })
@@ -320,6 +321,7 @@ async fn seed_data_is_deterministic_with_a_frozen_clock() {
                 invoices: 5,
                 returns: 2,
                 payments: 2,
+                ..SeedSpec::default()
             },
             frozen_clock: parse_intacct_datetime("01/31/2024 10:00:00"),
             ..IntacctConfig::default()

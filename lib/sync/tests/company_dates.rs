@@ -74,6 +74,7 @@ async fn an_intacct_day_imports_as_that_day_in_the_companys_zone() {
                     invoices: 1,
                     returns: 0,
                     payments: 1,
+                    ..SeedSpec::default()
                 },
                 ..IntacctConfig::default()
             },

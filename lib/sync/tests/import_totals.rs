@@ -190,6 +190,7 @@ async fn dozens_line_discounts_freight_tax_and_euros_import_to_the_cent() {
                 invoices: 12,
                 returns: 3,
                 payments: 0,
+                ..SeedSpec::default()
             },
             ..IntacctConfig::default()
         },

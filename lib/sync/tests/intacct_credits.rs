@@ -19,6 +19,7 @@ fn seeded() -> IntacctConfig {
             invoices: 3,
             returns: 2,
             payments: 0,
+            ..SeedSpec::default()
         },
         ..IntacctConfig::default()
     }
@@ -138,6 +139,51 @@ async fn mixed_and_credit_only_payments_made_in_intacct_leave_the_same_balances_
     );
     let second = world.engine.poll(&world.conn, None).await.expect("again");
     assert_eq!(second.imported(), 0, "{second:?}");
+}
+
+#[tokio::test]
+async fn the_seeded_credit_and_currency_shapes_import_with_every_balance_equal() {
+    let world = World::start_with(
+        IntacctConfig {
+            seed: SeedSpec {
+                customers: 3,
+                invoices: 12,
+                returns: 6,
+                payments: 3,
+                mixed_payments: 2,
+                credit_applications: 2,
+                foreign_invoices: 2,
+            },
+            ..IntacctConfig::default()
+        },
+        |_| {},
+    )
+    .await;
+    let cash_and_credit = world
+        .intacct_records(ObjectKind::ArPayment)
+        .iter()
+        .filter(|p| !p.credits.is_empty())
+        .count();
+    assert_eq!(
+        cash_and_credit, 4,
+        "the seed made two mixed payments and two applications"
+    );
+    let report = world.engine.poll(&world.conn, None).await.expect("poll");
+    let errors = world.open_errors().await;
+    assert!(
+        report.finished() && errors.is_empty(),
+        "{report:?} {errors:?}"
+    );
+    assert_balances_agree(&world);
+    let euros = world
+        .invoiced
+        .handle()
+        .invoices()
+        .into_iter()
+        .filter(|i| i.currency == "eur")
+        .count();
+    assert_eq!(euros, 2);
+    assert_eq!(world.invoiced.handle().payments().len(), 7);
 }
 
 #[tokio::test]

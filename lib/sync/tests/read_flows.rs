@@ -26,6 +26,7 @@ async fn a_poll_imports_customers_documents_and_payments_and_a_second_poll_does_
             invoices: 10,
             returns: 2,
             payments: 3,
+            ..SeedSpec::default()
         }),
         |_| {},
     )
@@ -96,6 +97,7 @@ async fn invoices_of_inactive_customers_are_not_imported() {
             invoices: 4,
             returns: 0,
             payments: 0,
+            ..SeedSpec::default()
         }),
         |_| {},
     )
@@ -177,6 +179,7 @@ async fn a_poll_cut_off_by_its_deadline_resumes_without_gaps_or_duplicates() {
             invoices: 0,
             returns: 0,
             payments: 0,
+            ..SeedSpec::default()
         }),
         |c| {
             c.flows.read.invoices = false;
@@ -251,6 +254,7 @@ async fn an_initial_sync_over_a_date_range_imports_the_chosen_types_with_progres
             invoices: 12,
             returns: 0,
             payments: 0,
+            ..SeedSpec::default()
         }),
         |c| {
             // Ongoing reads off: the initial sync decides what is read.
@@ -317,6 +321,7 @@ async fn in_bill_to_contact_mode_each_documents_bill_to_contact_becomes_the_invo
             invoices: 2,
             returns: 0,
             payments: 1,
+            ..SeedSpec::default()
         }),
         |c| c.customers.source = sync_engine::config::CustomerSource::BillToContacts,
     )
@@ -379,6 +384,7 @@ async fn an_initial_sync_of_twenty_thousand_records_completes() {
             invoices: 18_000,
             returns: 0,
             payments: 0,
+            ..SeedSpec::default()
         }),
         |c| c.flows.read = Default::default(),
     )
@@ -416,6 +422,7 @@ async fn an_intacct_customer_already_in_invoiced_is_linked_by_number_or_name_not
             invoices: 0,
             returns: 0,
             payments: 0,
+            ..SeedSpec::default()
         }),
         |_| {},
     )
@@ -462,6 +469,7 @@ async fn an_invoice_with_a_ghost_customer() -> (World, sandbox::intacct::Record,
             invoices: 1,
             returns: 0,
             payments: 0,
+            ..SeedSpec::default()
         }),
         |_| {},
     )

@@ -126,6 +126,11 @@ pub(super) async fn run(options: DemoOptions) -> anyhow::Result<DemoReport> {
             invoices: options.seed_invoices,
             returns: options.seed_returns,
             payments: options.seed_payments,
+            // The shapes real companies have: credits applied in Intacct, with and without
+            // cash, and invoices in another currency.
+            mixed_payments: options.seed_returns / 2,
+            credit_applications: options.seed_returns - options.seed_returns / 2,
+            foreign_invoices: 2,
         },
         ..IntacctConfig::default()
     })

@@ -83,6 +83,15 @@ pub struct IntacctArgs {
     /// AR payments (each paying one seeded invoice in full) to create at start.
     #[arg(long, default_value_t = 0)]
     pub seed_payments: usize,
+    /// Mixed payments (cash plus part of a Sales Return's credit) on the next invoices.
+    #[arg(long, default_value_t = 0)]
+    pub seed_mixed_payments: usize,
+    /// Credit-only applications of a Sales Return's credit to the next invoices.
+    #[arg(long, default_value_t = 0)]
+    pub seed_credit_applications: usize,
+    /// Extra Sales Invoices in euros (at Intacct's daily rate).
+    #[arg(long, default_value_t = 0)]
+    pub seed_foreign_invoices: usize,
 }
 
 /// Settings of one Intacct simulator run.
@@ -178,6 +187,9 @@ impl IntacctArgs {
                 invoices: self.seed_invoices,
                 returns: self.seed_returns,
                 payments: self.seed_payments,
+                mixed_payments: self.seed_mixed_payments,
+                credit_applications: self.seed_credit_applications,
+                foreign_invoices: self.seed_foreign_invoices,
             },
             fault_seed: self.intacct_fault_seed,
             frozen_clock: None,

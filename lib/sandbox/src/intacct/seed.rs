@@ -19,6 +19,15 @@ pub struct SeedSpec {
     pub returns: usize,
     /// Payments, each paying one of the first invoices in full.
     pub payments: usize,
+    /// Mixed payments, each paying the next unpaid invoice with cash plus part of a Sales
+    /// Return's credit (generic `create` ARPYMT with ARPYMTDETAILS).
+    pub mixed_payments: usize,
+    /// Credit applications, each applying part of the next unused Sales Return's credit to the
+    /// next unpaid invoice, with no cash (`apply_arpayment`).
+    pub credit_applications: usize,
+    /// Sales Invoices in euros on top of the others (at Intacct's daily rate), round-robin over
+    /// customers and never paid by the seed.
+    pub foreign_invoices: usize,
 }
 
 /// Why seeding failed (a bug in the seed templates, reported rather than panicking).
@@ -63,6 +72,82 @@ pub(super) fn run(
                     .join("; "),
             )
         })
+}
+
+/// The AR record (PRRECORDKEY), customer and open amount of a seeded document.
+fn ar_of(state: &State, docid: &str) -> Option<(String, String, rust_decimal::Decimal)> {
+    let doc = state
+        .store
+        .find(super::store::ObjectKind::SoDocument, "DOCID", docid)?;
+    Some((
+        doc.get("PRRECORDKEY")?.to_string(),
+        doc.get("CUSTVENDID")?.to_string(),
+        doc.money("TOTAL").abs(),
+    ))
+}
+
+/// Mixed payments and credit applications: invoices after the fully paid ones, each with a
+/// return of the same customer, in order; half the invoice (at most the return) is credit.
+fn seed_credits(
+    state: &mut State,
+    auth: &AuthInfo,
+    now: NaiveDateTime,
+    spec: SeedSpec,
+    split: &str,
+    invoice_keys: &[String],
+) -> Result<(), SeedError> {
+    let mut returns: Vec<String> = state
+        .store
+        .all(super::store::ObjectKind::SoDocument)
+        .filter(|d| d.get("DOCPARID") == Some("Sales Return"))
+        .filter_map(|d| d.get("DOCID").map(str::to_string))
+        .collect();
+    let mut invoices = invoice_keys.iter().skip(spec.payments);
+    let date = now.date().format("%m/%d/%Y").to_string();
+    let wanted = spec.mixed_payments + spec.credit_applications;
+    let mut made = 0;
+    while made < wanted {
+        let mixed = made < spec.mixed_payments;
+        let Some(invoice) = invoices.next() else {
+            break;
+        };
+        let Some((invoice_key, customer, due)) = ar_of(state, invoice) else {
+            continue;
+        };
+        // A credit is applied only to its own customer's invoices.
+        let Some(at) = returns
+            .iter()
+            .position(|r| ar_of(state, r).is_some_and(|(_, c, _)| c == customer))
+        else {
+            continue;
+        };
+        let ret = returns.remove(at);
+        let Some((return_key, _, credit)) = ar_of(state, &ret) else {
+            continue;
+        };
+        let n = made;
+        made += 1;
+        let credit = credit.min((due / rust_decimal::Decimal::TWO).round_dp(2));
+        let (what, body) = if mixed {
+            let cash = due - credit;
+            (
+                format!("mixed-payment-{}", n + 1),
+                format!(
+                    "<create><ARPYMT><CUSTOMERID>{customer}</CUSTOMERID><PAYMENTMETHOD>Printed Check</PAYMENTMETHOD><FINANCIALENTITY>BOA</FINANCIALENTITY><RECEIPTDATE>{date}</RECEIPTDATE><DOCNUMBER>CHK-M{:04}</DOCNUMBER><TRX_AMOUNTTOPAY>{cash}</TRX_AMOUNTTOPAY><ARPYMTDETAILS><ARPYMTDETAIL><RECORDKEY>{invoice_key}</RECORDKEY><TRX_PAYMENTAMOUNT>{cash}</TRX_PAYMENTAMOUNT><ADJUSTMENTKEY>{return_key}</ADJUSTMENTKEY><TRX_ADJUSTMENTAMOUNT>{credit}</TRX_ADJUSTMENTAMOUNT></ARPYMTDETAIL></ARPYMTDETAILS></ARPYMT></create>",
+                    n + 1
+                ),
+            )
+        } else {
+            (
+                format!("credit-application-{}", n + 1),
+                format!(
+                    "<apply_arpayment><arpaymentkey>{return_key}</arpaymentkey><paymentdate>{split}</paymentdate><arpaymentitems><arpaymentitem><invoicekey>{invoice_key}</invoicekey><amount>{credit}</amount></arpaymentitem></arpaymentitems></apply_arpayment>"
+                ),
+            )
+        };
+        run(state, auth, now, &what, &body)?;
+    }
+    Ok(())
 }
 
 /// Create the seed records.
@@ -154,6 +239,23 @@ pub fn seed(
                 invoice_keys.push(docid);
             }
         }
+    }
+    seed_credits(state, &auth, now, spec, &split, &invoice_keys)?;
+    for n in 1..=spec.foreign_invoices {
+        let customer = (n - 1) % customers + 1;
+        run(
+            state,
+            &auth,
+            now,
+            &format!("FX-{n}"),
+            &format!(
+                "<create_sotransaction><transactiontype>Sales Invoice</transactiontype><datecreated>{split}</datecreated><customerid>C-{customer:05}</customerid><documentno>FX-{n:05}</documentno><termname>Net 30</termname><datedue>{split}</datedue><basecurr>{base}</basecurr><currency>EUR</currency><exchratetype>Intacct Daily Rate</exchratetype><sotransitems><sotransitem><itemid>Consulting</itemid><itemdesc>Consulting hours</itemdesc><quantity>{}</quantity><unit>Hour</unit><price>{}.25</price></sotransitem></sotransitems><subtotals><subtotal><description>VAT</description><total>{}.00</total></subtotal></subtotals></create_sotransaction>",
+                n % 4 + 1,
+                90 + (n * 13) % 200,
+                10 + n % 20,
+                base = state.settings.base_currency,
+            ),
+        )?;
     }
     for (n, docid) in invoice_keys.iter().take(spec.payments).enumerate() {
         let Some(doc) = state

@@ -930,6 +930,7 @@ pub async fn an_import_retried_after_commit_then_fail_creates_one_payment_even_w
                 invoices: 1,
                 returns: 0,
                 payments: 0,
+                ..SeedSpec::default()
             },
             ..IntacctConfig::default()
         },
