@@ -67,6 +67,16 @@ impl Request {
         }
     }
 
+    /// Whether every function of the request reads or writes `object` and nothing else
+    /// (false for an empty request).
+    pub fn concerns_only(&self, object: &str) -> bool {
+        !self.calls.is_empty()
+            && self.calls.iter().all(|c| {
+                let objects = c.function.objects();
+                !objects.is_empty() && objects.iter().all(|o| o.eq_ignore_ascii_case(object))
+            })
+    }
+
     /// Appends a function call.
     pub fn call(mut self, call: FunctionCall) -> Self {
         self.calls.push(call);

@@ -611,3 +611,27 @@ fn foreign_currency_payment_to_bank_with_explicit_rate() {
     );
     assert_eq!(f.find("paymentamount").unwrap().text, "1.00");
 }
+
+#[test]
+fn a_request_says_which_objects_it_concerns() {
+    use intacct::functions::ReverseArPayment;
+    let customers =
+        Request::read(Query::new("CUSTOMER", ["RECORDNO"]).filter(Filter::eq("CUSTOMERID", "C-1")));
+    assert!(customers.concerns_only("CUSTOMER"));
+    assert!(!customers.concerns_only("ARPYMT"));
+    let mixed = customers
+        .clone()
+        .call(FunctionCall::random(ReverseArPayment {
+            key: "7".into(),
+            date_reversed: NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+            description: None,
+        }));
+    assert!(
+        !mixed.concerns_only("CUSTOMER"),
+        "one function is about payments"
+    );
+    assert!(
+        !Request::new().concerns_only("CUSTOMER"),
+        "an empty request concerns nothing"
+    );
+}

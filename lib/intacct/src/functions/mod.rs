@@ -66,6 +66,27 @@ pub enum Function {
 }
 
 impl Function {
+    /// The objects the function reads or writes, when it names them (generic functions and
+    /// the legacy AR and Order Entry functions); empty for `getAPISession` and `readMore`.
+    pub fn objects(&self) -> Vec<&str> {
+        match self {
+            Self::GetApiSession(_) | Self::ReadMore(_) => Vec::new(),
+            Self::ReadByQuery(f) => vec![f.object.as_str()],
+            Self::Query(f) => vec![f.object.as_str()],
+            Self::Read(f) => vec![f.object.as_str()],
+            Self::ReadByName(f) => vec![f.object.as_str()],
+            Self::Create(f) => f.objects.iter().map(|o| o.name.as_str()).collect(),
+            Self::Update(f) => f.objects.iter().map(|o| o.name.as_str()).collect(),
+            Self::Delete(f) => vec![f.object.as_str()],
+            Self::CreateInvoice(_) | Self::ReverseInvoice(_) => vec!["ARINVOICE"],
+            Self::CreateArAdjustment(_) | Self::DeleteArAdjustment(_) => vec!["ARADJUSTMENT"],
+            Self::CreateArPayment(_) | Self::ApplyArPayment(_) | Self::ReverseArPayment(_) => {
+                vec!["ARPYMT"]
+            }
+            Self::CreateSoTransaction(_) => vec!["SODOCUMENT"],
+        }
+    }
+
     /// The element name, which the gateway echoes back in `<result><function>`.
     pub fn name(&self) -> &'static str {
         match self {

@@ -236,6 +236,7 @@ impl InvoicedApi for InvoicedAdapter {
 #[derive(Clone)]
 struct Clients {
     intacct: Arc<dyn IntacctApi>,
+    intacct_customers: Arc<dyn IntacctApi>,
     invoiced: Arc<dyn InvoicedApi>,
 }
 
@@ -278,8 +279,18 @@ impl HttpConnector {
             entity_id: config.intacct.entity_id.clone(),
         });
         intacct_config.endpoint = config.intacct.endpoint.clone();
+        let top_level = (config.intacct.entity_id.is_some() && config.intacct.customers_top_level)
+            .then(|| {
+                let mut top = intacct_config.clone();
+                top.credentials.entity_id = None;
+                top
+            });
         let intacct: Arc<dyn IntacctApi> =
             Arc::new(IntacctClient::new(intacct_config).map_err(|e| e.to_string())?);
+        let intacct_customers: Arc<dyn IntacctApi> = match top_level {
+            Some(top) => Arc::new(IntacctClient::new(top).map_err(|e| e.to_string())?),
+            None => intacct.clone(),
+        };
         let environment =
             if config.invoiced.base_url.as_str().trim_end_matches('/') == INVOICED_PRODUCTION_URL {
                 Environment::Production
@@ -292,7 +303,11 @@ impl HttpConnector {
         ))
         .map_err(|e| e.to_string())?;
         let invoiced: Arc<dyn InvoicedApi> = Arc::new(InvoicedAdapter::new(invoiced_client));
-        let clients = Clients { intacct, invoiced };
+        let clients = Clients {
+            intacct,
+            intacct_customers,
+            invoiced,
+        };
         built.insert(
             config.id.clone(),
             Built {
@@ -310,6 +325,11 @@ fn fingerprint(config: &ConnectionConfig, secrets: &ConnectionSecrets) -> [u8; 3
     for part in [
         config.intacct.company_id.as_str(),
         config.intacct.entity_id.as_deref().unwrap_or_default(),
+        if config.intacct.customers_top_level {
+            "customers-top-level"
+        } else {
+            "customers-in-entity"
+        },
         config.intacct.endpoint.as_str(),
         config.invoiced.base_url.as_str(),
         secrets.intacct_sender_id.as_str(),
@@ -331,6 +351,15 @@ impl Connector for HttpConnector {
         secrets: &ConnectionSecrets,
     ) -> Result<Arc<dyn IntacctApi>, String> {
         self.get_or_build(config, secrets).map(|c| c.intacct)
+    }
+
+    fn intacct_for_customers(
+        &self,
+        config: &ConnectionConfig,
+        secrets: &ConnectionSecrets,
+    ) -> Result<Arc<dyn IntacctApi>, String> {
+        self.get_or_build(config, secrets)
+            .map(|c| c.intacct_customers)
     }
 
     fn invoiced(

@@ -149,7 +149,14 @@ impl Engine {
                 Err(e) => return Err(CallError::Store(e)),
             }
         };
-        let result = conn.intacct.execute(request).await;
+        // Customers are shared across entities when the connection says so: requests about
+        // customers alone go through a top-level session.
+        let gateway = if request.concerns_only("CUSTOMER") {
+            &conn.intacct_customers
+        } else {
+            &conn.intacct
+        };
+        let result = gateway.execute(request).await;
         if let Err(e) = self.store.release_lease(&lease).await {
             // The lease expires on its own; losing the release only delays the next caller.
             tracing::warn!(connection = %id, error = %e, "could not release Intacct lease");

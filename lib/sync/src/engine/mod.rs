@@ -95,6 +95,9 @@ pub struct Connection {
     pub secrets: ConnectionSecrets,
     /// Intacct gateway.
     pub intacct: Arc<dyn IntacctApi>,
+    /// Intacct gateway for requests that concern only customers (top level when the
+    /// connection's customers are shared across entities; see `customers_top_level`).
+    pub intacct_customers: Arc<dyn IntacctApi>,
     /// Invoiced account.
     pub invoiced: Arc<dyn InvoicedApi>,
 }
@@ -152,6 +155,10 @@ impl Engine {
             .connector
             .intacct(&config, &secrets)
             .map_err(EngineError::Client)?;
+        let intacct_customers = self
+            .connector
+            .intacct_for_customers(&config, &secrets)
+            .map_err(EngineError::Client)?;
         let invoiced = self
             .connector
             .invoiced(&config, &secrets)
@@ -160,6 +167,7 @@ impl Engine {
             config,
             secrets,
             intacct,
+            intacct_customers,
             invoiced,
         })
     }

@@ -143,6 +143,14 @@ pub trait Connector: Send + Sync {
         config: &ConnectionConfig,
         secrets: &ConnectionSecrets,
     ) -> Result<Arc<dyn IntacctApi>, String>;
+    /// The Intacct gateway for the connection's customer requests: a top-level session when the
+    /// connection works in an entity and `intacct.customers_top_level` is set (customers are
+    /// shared across entities), else the same as [`Connector::intacct`].
+    fn intacct_for_customers(
+        &self,
+        config: &ConnectionConfig,
+        secrets: &ConnectionSecrets,
+    ) -> Result<Arc<dyn IntacctApi>, String>;
     /// The Invoiced account of a connection.
     fn invoiced(
         &self,

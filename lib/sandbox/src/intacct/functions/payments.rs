@@ -147,6 +147,9 @@ fn post(ctx: &mut Ctx<'_>, p: NewPayment) -> Result<RecordNo, Vec<ApiError>> {
         &when,
         now,
     ));
+    if !ctx.auth.locationid.is_empty() {
+        record.set("MEGAENTITYID", ctx.auth.locationid.clone());
+    }
     record.set_money("TOTALPAID", applied);
     record.set_money("TRX_TOTALPAID", applied);
     record.set_money("TOTALDUE", p.amount - applied);
